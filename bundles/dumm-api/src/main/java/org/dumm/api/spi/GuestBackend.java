@@ -1,0 +1,38 @@
+package org.dumm.api.spi;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A kind of guest (whiteboard service with property {@link #BACKEND_PROPERTY}). The mesh tracks
+ * backends dynamically: they may come and go while guests keep running, because a guest's
+ * process does not belong to the backend's bundle and is re-attached when it returns.
+ */
+public interface GuestBackend {
+
+    /** Service property holding the backend's name, e.g. {@code uml}. */
+    String BACKEND_PROPERTY = "dumm.backend";
+
+    /** The backend's name, equal to its {@link #BACKEND_PROPERTY}. */
+    String name();
+
+    /**
+     * Prepares (idempotently) and returns the read-only layer this backend needs on top of every
+     * guest's root (init wrapper, exec agent), below {@code workDir}; null if it needs none.
+     */
+    Path bootLayer(Path workDir);
+
+    /**
+     * Boots a guest and returns once it answers (exec-ready). On failure (bad kernel, panic,
+     * timeout) the process is gone, runtime files are removed, and the error carries the tail of
+     * the console log.
+     */
+    GuestHandle start(GuestSpec spec);
+
+    /**
+     * Adopts a guest that is still running from an earlier life of Dumm (its run dir tells the
+     * pid; it must answer). Returns empty if it is not running; its stale runtime files are then
+     * removed.
+     */
+    Optional<GuestHandle> attach(GuestSpec spec);
+}

@@ -1,0 +1,64 @@
+package org.dumm.api.spi;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+import org.dumm.api.ConsoleSession;
+import org.dumm.api.ExecResult;
+
+/**
+ * A running guest as its backend controls it. Methods throw
+ * {@link org.dumm.api.DummException} (GUEST_FAILURE, TIMEOUT, INVALID_STATE).
+ */
+public interface GuestHandle {
+
+    /** Guest name. */
+    String name();
+
+    /** Host pid of the guest's main process. */
+    long pid();
+
+    /**
+     * Completes when the guest's process has exited, with {@code true} when Dumm asked for it
+     * (stop, kill) and {@code false} when it died by itself (crash, panic, external kill). Fires
+     * within about a second of the exit.
+     */
+    CompletionStage<Boolean> exited();
+
+    /** True while its process is alive. */
+    boolean isAlive();
+
+    /** Shuts down gracefully; kills it after {@code timeout}. Returns when the process is gone. */
+    void stop(Duration timeout);
+
+    /** Kills the process at once and waits until it is gone. */
+    void kill();
+
+    /** Freezes the guest (no CPU). */
+    void pause();
+
+    /** Thaws a paused guest. */
+    void resume();
+
+    /** True while paused. */
+    boolean isPaused();
+
+    /** Hot-plugs an interface bound to an existing host TAP. */
+    void plugInterface(InterfaceSpec iface);
+
+    /** Brings the interface down in the guest and unplugs it. */
+    void unplugInterface(String ifaceName);
+
+    /**
+     * Runs {@code /bin/sh -c command} in the guest. Several calls may run at once.
+     *
+     * @param timeout the command is killed in the guest after this
+     */
+    ExecResult exec(String command, Duration timeout);
+
+    /** Opens the guest's interactive console. */
+    ConsoleSession console();
+
+    /** Releases host-side resources (channels, threads) without touching the guest. */
+    void detach();
+}

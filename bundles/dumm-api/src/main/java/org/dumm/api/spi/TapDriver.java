@@ -1,0 +1,51 @@
+package org.dumm.api.spi;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Persistent TAP devices on the host, created in-process through {@code /dev/net/tun}.
+ * Every device it creates carries Dumm's ownership marker; it refuses to modify or delete any
+ * device without it (NOT_OWNED). Errors are {@link org.dumm.api.DummException}s.
+ */
+public interface TapDriver {
+
+    /**
+     * Creates a persistent TAP ({@code IFF_TAP|IFF_NO_PI}) and marks it as Dumm's.
+     *
+     * @param name  host device name, at most 15 bytes
+     * @param owner free text recorded with the device (e.g. {@code alice:eth0})
+     * @param mac   host-side MAC to set, or null for a kernel-chosen one
+     * @throws org.dumm.api.DummException ALREADY_EXISTS, INVALID_ARGUMENT, HOST_ERROR
+     */
+    void create(String name, String owner, String mac);
+
+    /** Deletes one of Dumm's TAPs. NOT_FOUND if absent, NOT_OWNED if not Dumm's. */
+    void delete(String name);
+
+    /**
+     * Deletes many of Dumm's TAPs in one kernel operation (much cheaper than one by one, which
+     * waits for RCU per device). Names that do not exist are ignored; names not owned fail the
+     * whole call before anything is deleted.
+     */
+    void deleteAll(Collection<String> names);
+
+    /** Sets the device administratively up. */
+    void up(String name);
+
+    /** Sets the device administratively down. */
+    void down(String name);
+
+    /** True when a network device of that name exists on the host (owned or not). */
+    boolean exists(String name);
+
+    /** The device's MAC address, lower-case colon form. */
+    String mac(String name);
+
+    /** The owner text Dumm recorded, empty when the device is not Dumm's or absent. */
+    Optional<String> owner(String name);
+
+    /** Names of all TAP devices on the host that carry Dumm's marker. */
+    List<String> listOwned();
+}

@@ -1,0 +1,76 @@
+package org.dumm.nativ;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc functions Dumm calls. Public because jnr-ffi implements it with a generated class.
+ * Use {@link Native} rather than this directly: it turns -1 returns into exceptions with errno.
+ * Add functions at the end; keep one function per line group with its man-page section.
+ */
+public interface LibC {
+    // open(2), close(2), read(2), write(2)
+    int open(String path, int flags, int mode);
+    int close(int fd);
+    @ssize_t long read(int fd, @Out Pointer buf, @size_t long count);
+    @ssize_t long write(int fd, @In Pointer buf, @size_t long count);
+
+    // ioctl(2) with a pointer or an integer argument
+    int ioctl(int fd, long request, Pointer arg);
+    int ioctl(int fd, long request, long arg);
+
+    // socket(2), bind(2), connect(2), sendto(2), recvfrom(2), setsockopt(2)
+    int socket(int domain, int type, int protocol);
+    int bind(int fd, @In Pointer addr, int addrlen);
+    int connect(int fd, @In Pointer addr, int addrlen);
+    @ssize_t long sendto(int fd, @In Pointer buf, @size_t long len, int flags, @In Pointer addr, int addrlen);
+    @ssize_t long send(int fd, @In Pointer buf, @size_t long len, int flags);
+    @ssize_t long recvfrom(int fd, @Out Pointer buf, @size_t long len, int flags, Pointer addr, IntByReference addrlen);
+    @ssize_t long recv(int fd, @Out Pointer buf, @size_t long len, int flags);
+    int setsockopt(int fd, int level, int optname, @In Pointer optval, int optlen);
+
+    // poll(2): fds is an array of struct pollfd {int fd; short events; short revents;}
+    int poll(Pointer fds, long nfds, int timeoutMillis);
+
+    // mount(2), umount2(2)
+    int mount(String source, String target, String fstype, long flags, String data);
+    int umount2(String target, int flags);
+
+    // personality(2): 0xffffffff queries without changing
+    int personality(long persona);
+
+    // kill(2), waitpid(2), setsid(2), getpid(2)
+    int kill(int pid, int sig);
+    int waitpid(int pid, IntByReference status, int options);
+    int getpid();
+
+    // termios(3): struct termios is 60 bytes on x86_64/glibc; treat it as opaque memory
+    int tcgetattr(int fd, @Out Pointer termios);
+    int tcsetattr(int fd, int optionalActions, @In Pointer termios);
+    void cfmakeraw(Pointer termios);
+
+    // strerror(3)
+    String strerror(int errnum);
+
+    // syscall(2), for calls glibc 2.36 has no wrapper for (pidfd_open)
+    long syscall(long number, long a1, long a2);
+
+    // posix_spawn(3) and its attribute / file-action helpers; opaque structs sized generously
+    int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, String[] argv, String[] envp);
+    int posix_spawnattr_init(Pointer attr);
+    int posix_spawnattr_destroy(Pointer attr);
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+    int posix_spawn_file_actions_init(Pointer actions);
+    int posix_spawn_file_actions_destroy(Pointer actions);
+    int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int oflag, int mode);
+    int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newfd);
+    int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
+    int sigemptyset(Pointer set);
+    int sigfillset(Pointer set);
+}
