@@ -1,0 +1,58 @@
+package org.dumm.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.dumm.api.Transport;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+public class MeshStoreTest {
+
+    private Path dir;
+
+    @Before
+    public void setUp() throws Exception {
+        dir = Files.createTempDirectory("dumm-store");
+    }
+
+    @After
+    public void tearDown() {
+        MasterStore.deleteTree(dir);
+    }
+
+    @Test
+    public void roundTripsGuestsBridgesAndLinks() {
+        MeshStore store = new MeshStore(dir);
+        IfaceRecord eth0 = new IfaceRecord("eth0", "alice-eth0", "52:54:00:00:00:01", Transport.TUNTAP, "net-moon",
+                List.of("10.1.0.10/16"));
+        IfaceRecord eth1 = new IfaceRecord("eth1", "alice-eth1", "52:54:00:00:00:02", Transport.VECTOR, null, List.of());
+        GuestRecord alice = new GuestRecord("alice", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of("lpj=1"),
+                List.of(eth0, eth1));
+        store.saveGuest(alice);
+        store.saveMesh(List.of("net-moon", "internet"), List.of(alice));
+
+        MeshStore.Snapshot s = new MeshStore(dir).load();
+        assertEquals(List.of("internet", "net-moon"), s.bridges());
+        assertEquals(alice, s.guests().get("alice"));
+        assertFalse(Files.exists(dir.resolve("mesh.json.tmp")));
+        assertTrue(Files.isRegularFile(dir.resolve("guests/alice/guest.json")));
+    }
+
+    @Test
+    public void linkToAVanishedBridgeIsDropped() {
+        MeshStore store = new MeshStore(dir);
+        GuestRecord bob = new GuestRecord("bob", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(),
+                List.of(new IfaceRecord("eth0", "bob-eth0", "52:54:00:00:00:03", Transport.TUNTAP, "gone", List.of())));
+        store.saveGuest(bob);
+        store.saveMesh(List.of(), List.of(bob));
+        assertNull(new MeshStore(dir).load().guests().get("bob").interfaces().get(0).bridge());
+    }
+}

@@ -1,0 +1,44 @@
+package org.dumm.shell.command;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.dumm.api.DummException;
+import org.dumm.api.ExecResult;
+
+@Service
+@Command(scope = "dumm", name = "exec", description = "Runs a command in a guest; fails when the command exits non-zero")
+public class ExecCommand extends MeshCommand {
+
+    @Argument(index = 0, name = "guest", required = true)
+    @Completion(GuestNameCompleter.class)
+    String guest;
+
+    @Argument(index = 1, name = "command", description = "Command line, run by /bin/sh -c", required = true, multiValued = true)
+    List<String> command;
+
+    @Option(name = "--timeout", description = "Seconds before the command is killed (default 60)")
+    int timeoutSeconds = 60;
+
+    @Override
+    public Object execute() {
+        ExecResult r = mesh.exec(guest, String.join(" ", command), Duration.ofSeconds(timeoutSeconds));
+        System.out.print(r.stdoutText());
+        if (r.stderr().length > 0) {
+            System.err.print(r.stderrText());
+        }
+        System.out.flush();
+        if (r.timedOut()) {
+            throw new DummException(DummException.Reason.TIMEOUT, "command timed out after " + timeoutSeconds + " s and was killed");
+        }
+        if (r.exitStatus() != 0) {
+            throw new DummException(DummException.Reason.GUEST_FAILURE, "command exited with status " + r.exitStatus());
+        }
+        return null;
+    }
+}

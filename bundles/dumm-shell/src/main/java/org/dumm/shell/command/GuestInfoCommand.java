@@ -1,0 +1,55 @@
+package org.dumm.shell.command;
+
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+import org.dumm.api.DummException;
+import org.dumm.api.Guest;
+import org.dumm.api.Iface;
+
+@Service
+@Command(scope = "dumm", name = "guest-info", description = "Shows one guest and its interfaces")
+public class GuestInfoCommand extends MeshCommand {
+
+    @Argument(index = 0, name = "name", required = true)
+    @Completion(GuestNameCompleter.class)
+    String name;
+
+    @Option(name = "--json", description = "JSON for scripts")
+    boolean json;
+
+    @Override
+    public Object execute() {
+        Guest g = mesh.guest(name).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND,
+                "guest '" + name + "' does not exist"));
+        if (json) {
+            System.out.println(Views.json(Views.guest(g)));
+            return null;
+        }
+        System.out.println("Name     : " + g.name());
+        System.out.println("State    : " + g.state().name().toLowerCase());
+        System.out.println("Pid      : " + (g.pid() == 0 ? "-" : g.pid()));
+        System.out.println("Started  : " + (g.startedAt() == null ? "-" : g.startedAt()));
+        System.out.println("Backend  : " + g.backend());
+        System.out.println("Kernel   : " + g.kernel());
+        System.out.println("Master   : " + g.master());
+        System.out.println("Memory   : " + g.memoryMb() + "M");
+        System.out.println("Args     : " + Views.join(g.extraArgs()));
+        ShellTable table = new ShellTable();
+        table.column("Iface");
+        table.column("TAP");
+        table.column("Bridge");
+        table.column("MAC");
+        table.column("Transport");
+        table.column("Addresses");
+        for (Iface i : g.interfaces()) {
+            table.addRow().addContent(i.name(), i.tap(), Views.dash(i.bridge()), i.mac(),
+                    i.transport().name().toLowerCase(), Views.join(i.addresses()));
+        }
+        table.print(System.out);
+        return null;
+    }
+}

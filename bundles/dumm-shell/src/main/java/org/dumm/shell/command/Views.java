@@ -1,0 +1,72 @@
+package org.dumm.shell.command;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import org.dumm.api.Bridge;
+import org.dumm.api.Guest;
+import org.dumm.api.Iface;
+
+/** The JSON shapes of {@code --json} output: stable field names scripts can rely on. */
+final class Views {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Views() {
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, Object> guest(Guest g) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", g.name());
+        m.put("state", g.state().name());
+        m.put("pid", g.pid());
+        m.put("backend", g.backend());
+        m.put("kernel", g.kernel());
+        m.put("master", g.master());
+        m.put("memoryMb", g.memoryMb());
+        m.put("extraArgs", g.extraArgs());
+        m.put("startedAt", g.startedAt() == null ? null : g.startedAt().toString());
+        m.put("interfaces", g.interfaces().stream().map(Views::iface).toList());
+        return m;
+    }
+
+    static Map<String, Object> iface(Iface i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("guest", i.guest());
+        m.put("name", i.name());
+        m.put("tap", i.tap());
+        m.put("bridge", i.bridge());
+        m.put("mac", i.mac());
+        m.put("transport", i.transport().name().toLowerCase());
+        m.put("addresses", i.addresses());
+        return m;
+    }
+
+    static Map<String, Object> bridge(Bridge b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", b.name());
+        m.put("ports", b.ports());
+        return m;
+    }
+
+    static String dash(String s) {
+        return s == null || s.isEmpty() ? "-" : s;
+    }
+
+    static String join(List<String> list) {
+        return list.isEmpty() ? "-" : String.join(",", list);
+    }
+}
