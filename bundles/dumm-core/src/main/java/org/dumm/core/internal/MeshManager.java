@@ -103,6 +103,9 @@ public class MeshManager implements Mesh {
     private static final Logger LOG = LoggerFactory.getLogger(MeshManager.class);
     private static final int MAX_MEMORY_MB = 65536;
     private static final Duration ADDRESS_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    /** Run inside a guest after each boot, once its interfaces have their addresses. */
+    static final String STARTUP_SCRIPT = "/etc/dumm/startup";
 
     @Reference
     TapDriver taps;
@@ -398,6 +401,7 @@ public class MeshManager implements Mesh {
                 spec = specFor(e.record);
                 handle = backend.start(spec);
                 configureInterfaces(handle, e.record.interfaces());
+                runStartupScript(handle);
                 e.handle = handle;
                 e.startedAt = Instant.now();
                 watch(e, handle);
@@ -1078,6 +1082,18 @@ public class MeshManager implements Mesh {
             }
         }
         runChecked(h, cmd.toString(), "configuring interfaces of " + h.name());
+    }
+
+    /**
+     * Runs the guest's own {@code /etc/dumm/startup} (routes, forwarding, daemons) once its
+     * interfaces are configured, like a Netkit/Kathará {@code .startup} file. A failing script is
+     * logged, not fatal: the guest is up and the user can look inside.
+     */
+    private static void runStartupScript(GuestHandle h) {
+        ExecResult r = h.exec("[ ! -f " + STARTUP_SCRIPT + " ] || /bin/sh " + STARTUP_SCRIPT, STARTUP_TIMEOUT);
+        if (!r.succeeded()) {
+            LOG.warn("{} of guest '{}' failed (status {}): {}", STARTUP_SCRIPT, h.name(), r.exitStatus(), r.stderrText().trim());
+        }
     }
 
     private static void runChecked(GuestHandle h, String command, String what) {
