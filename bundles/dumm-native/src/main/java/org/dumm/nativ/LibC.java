@@ -73,4 +73,18 @@ public interface LibC {
     int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
     int sigemptyset(Pointer set);
     int sigfillset(Pointer set);
+
+    // lgetxattr(2), lsetxattr(2), llistxattr(2): extended attributes without following symlinks
+    // (overlayfs keeps its markers, e.g. trusted.overlay.opaque, in the trusted.* namespace)
+    @ssize_t long lgetxattr(String path, String name, @Out Pointer value, @size_t long size);
+    int lsetxattr(String path, String name, @In Pointer value, @size_t long size, int flags);
+    @ssize_t long llistxattr(String path, @Out Pointer list, @size_t long size);
+
+    // mknod(2): dev is dev_t (unsigned long on x86_64 / aarch64 glibc)
+    int mknod(String path, int mode, long dev);
+
+    // syscall(2) with path arguments: open_tree(dfd, path, flags) and
+    // move_mount(from_dfd, from_path, to_dfd, to_path, flags); see Mounts for numbers
+    long syscall(long number, long a1, String a2, long a3);
+    long syscall(long number, long a1, String a2, long a3, String a4, long a5);
 }

@@ -35,6 +35,8 @@ public interface TemplateStore {
     /**
      * The stack a guest's root should have now: boot layer, then the loaded template's layer as
      * upper with the diff below it, or the diff as upper when nothing is loaded; master last.
+     * The work dir is {@code <workBase>/0} for a root that is not mounted, else the next number
+     * no work dir under {@code workBase} has yet (the replaced stack may still hold its own).
      */
     LayerStack stackFor(GuestRoot root);
 
@@ -47,7 +49,11 @@ public interface TemplateStore {
     /** Unloads the loaded template, switching the given guests back to their diffs. */
     void unload(Collection<GuestRoot> mountedRoots);
 
-    /** Added / changed / deleted files per guest, relative to what is below the template. */
+    /**
+     * Added / changed / deleted files per guest that has a layer, relative to what is below the
+     * template (the given root's boot layer, diff and master). Directories end in '/'. For a
+     * guest without a given root, every entry counts as added and every whiteout as deleted.
+     */
     List<TemplateDiff> diff(String template, Collection<GuestRoot> roots);
 
     /** Writes the template as tar.gz. */
