@@ -1,0 +1,183 @@
+package org.dumm.tap.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+
+import org.dumm.api.DummConfig;
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.api.spi.TapDriver;
+import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.nativ.net.GroupDelete;
+import org.dumm.nativ.net.IfNames;
+import org.dumm.nativ.net.Link;
+import org.dumm.nativ.net.LinkRequest;
+import org.dumm.nativ.net.MacAddress;
+import org.dumm.nativ.net.RtLink;
+import org.dumm.nativ.net.Tun;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+
+/**
+ * {@link TapDriver} in-process: {@code /dev/net/tun} ioctls create the TAP, rtnetlink marks,
+ * changes, lists and deletes it. The ownership marker (alias prefix and device group, see
+ * {@link DeviceMarker}) comes from PID {@code org.dumm}, properties {@code deviceAliasPrefix}
+ * and {@code deviceGroup}.
+ */
+@Component(service = TapDriver.class, configurationPid = DummConfig.PID, immediate = true)
+public class TunTapDriver implements TapDriver, AutoCloseable {
+
+    /** Settings of the ownership marker, shared with the bridge driver. */
+    public @interface Config {
+        String deviceAliasPrefix() default DeviceMarker.DEFAULT_ALIAS_PREFIX;
+
+        int deviceGroup() default DeviceMarker.DEFAULT_GROUP;
+    }
+
+    private volatile DeviceMarker marker;
+    private volatile RtLink rt;
+
+    /** For Declarative Services; {@link #activate} completes it. */
+    public TunTapDriver() {
+    }
+
+    /** A ready driver outside OSGi (tests, tools). Close it when done. */
+    public TunTapDriver(DeviceMarker marker) {
+        this.marker = marker;
+        this.rt = RtLink.open();
+    }
+
+    @Activate
+    void activate(Config config) {
+        marker = new DeviceMarker(config.deviceAliasPrefix(), config.deviceGroup());
+        rt = RtLink.open();
+    }
+
+    @Modified
+    void modified(Config config) {
+        marker = new DeviceMarker(config.deviceAliasPrefix(), config.deviceGroup());
+    }
+
+    @Deactivate
+    @Override
+    public void close() {
+        rt.close();
+    }
+
+    @Override
+    public void create(String name, String owner, String mac) {
+        IfNames.check("TAP", name);
+        String alias;
+        try {
+            alias = marker.alias(owner);
+        } catch (IllegalArgumentException e) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "TAP '" + name + "': " + e.getMessage());
+        }
+        byte[] address = mac == null ? null : MacAddress.parse(mac);
+        // The device lives only as long as fd until TUNSETPERSIST: a failure before that point
+        // closes fd and the kernel removes the half-made device by itself.
+        int fd = Tun.createTap(name);
+        try {
+            LinkRequest marking = LinkRequest.named(name).alias(alias).group(marker.group());
+            if (address != null) {
+                marking.address(address);
+            }
+            rt.change(marking, "marking TAP '" + name + "' as Dumm's");
+            Tun.setPersist(fd, true, name);
+        } finally {
+            Tun.close(fd);
+        }
+    }
+
+    @Override
+    public void delete(String name) {
+        Link tap = requireOwnedTap(name, "delete");
+        rt.delete(tap.index(), "deleting TAP '" + name + "'");
+    }
+
+    @Override
+    public void deleteAll(Collection<String> names) {
+        List<String> unique = new ArrayList<>(new LinkedHashSet<>(names));
+        unique.forEach(n -> IfNames.check("TAP", n));
+        if (unique.isEmpty()) {
+            return;
+        }
+        List<Link> victims = new ArrayList<>();
+        for (Optional<Link> l : rt.getAll(unique)) {
+            if (l.isPresent()) {
+                checkOwnedTap(l.get(), "delete");
+                victims.add(l.get());
+            }
+        }
+        GroupDelete.delete(rt, marker, victims, "TAPs");
+    }
+
+    @Override
+    public void up(String name) {
+        setUp(name, true);
+    }
+
+    @Override
+    public void down(String name) {
+        setUp(name, false);
+    }
+
+    private void setUp(String name, boolean up) {
+        Link tap = requireOwnedTap(name, up ? "set up" : "set down");
+        rt.change(LinkRequest.of(tap.index()).up(up), "setting TAP '" + name + (up ? "' up" : "' down"));
+    }
+
+    @Override
+    public boolean exists(String name) {
+        IfNames.check("TAP", name);
+        return rt.get(name).isPresent();
+    }
+
+    @Override
+    public String mac(String name) {
+        IfNames.check("TAP", name);
+        Link l = rt.get(name).orElseThrow(() -> notFound(name));
+        if (l.mac() == null) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "device '" + name + "' has no Ethernet address");
+        }
+        return l.mac();
+    }
+
+    @Override
+    public Optional<String> owner(String name) {
+        IfNames.check("TAP", name);
+        return rt.get(name).filter(Link::isTap).flatMap(marker::owner);
+    }
+
+    @Override
+    public List<String> listOwned() {
+        return rt.list("tun").stream().filter(l -> l.isTap() && marker.owns(l)).map(Link::name).sorted().toList();
+    }
+
+    private Link requireOwnedTap(String name, String action) {
+        IfNames.check("TAP", name);
+        Link l = rt.get(name).orElseThrow(() -> notFound(name));
+        checkOwnedTap(l, action);
+        return l;
+    }
+
+    private void checkOwnedTap(Link l, String action) {
+        if (!marker.owns(l)) {
+            throw new DummException(Reason.NOT_OWNED, "device '" + l.name() + "' was not created by Dumm ("
+                    + marker + "); refusing to " + action + " it");
+        }
+        if (!l.isTap()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "device '" + l.name() + "' is "
+                    + (l.kind() == null ? "not a TAP" : "a " + l.kind() + ", not a TAP") + "; refusing to " + action + " it");
+        }
+    }
+
+    private static DummException notFound(String name) {
+        return new DummException(Reason.NOT_FOUND, "TAP '" + name + "' does not exist");
+    }
+}
