@@ -21,4 +21,8 @@ public final class DummConfig {
     public static final String BOOT_TIMEOUT_SECONDS = "bootTimeoutSeconds";
     /** How many guests boot at once in a bulk start (default: 2 × cores). */
     public static final String START_CONCURRENCY = "startConcurrency";
+    /** Interface alias prefix marking Dumm's host devices (default {@code dumm:}). */
+    public static final String DEVICE_ALIAS_PREFIX = "deviceAliasPrefix";
+    /** Device group of Dumm's host devices (default 3866; the next number is its scratch group). */
+    public static final String DEVICE_GROUP = "deviceGroup";
 }
