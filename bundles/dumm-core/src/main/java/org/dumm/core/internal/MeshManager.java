@@ -123,6 +123,7 @@ public class MeshManager implements Mesh {
     private final Set<String> bridges = new ConcurrentSkipListSet<>();
     /** Guards structural changes of the model and their persistence; taken after a guest lock. */
     private final ReentrantLock modelLock = new ReentrantLock();
+    private final Object bootLayerLock = new Object();
 
     private volatile boolean active;
     private Config config;
@@ -393,6 +394,8 @@ public class MeshManager implements Mesh {
             List<String> createdTaps = new ArrayList<>();
             try {
                 GuestRoot root = rootFor(e.record, backend);
+                // The union fs mounts onto existing layers only: the guest's own diff is ours to make.
+                createDirectory(root.diff());
                 unionFs.mount(templates.stackFor(root), root.union());
                 for (IfaceRecord i : e.record.interfaces()) {
                     createTap(e.record, i);
@@ -980,7 +983,14 @@ public class MeshManager implements Mesh {
 
     private GuestRoot rootFor(GuestRecord r, GuestBackend backend) {
         Path dir = store.guestDir(r.name());
-        Path boot = backend == null ? null : backend.bootLayer(workDir);
+        Path boot = null;
+        if (backend != null) {
+            // A bulk start asks from many threads at once; the SPI promises idempotence, not
+            // thread safety (the UML layer's first creation raced: "Directory not empty").
+            synchronized (bootLayerLock) {
+                boot = backend.bootLayer(workDir);
+            }
+        }
         return new GuestRoot(r.name(), masters.dir(r.master()), dir.resolve("diff"), dir.resolve("work"),
                 dir.resolve("union"), boot);
     }
@@ -991,6 +1001,14 @@ public class MeshManager implements Mesh {
                 .map(i -> new InterfaceSpec(i.name(), i.tap(), i.mac(), i.transport())).toList();
         return new GuestSpec(r.name(), Path.of(r.kernel()), dir.resolve("union"), dir.resolve("run"), r.memoryMb(),
                 r.extraArgs(), ifaces, Duration.ofSeconds(config.bootTimeoutSeconds()), 0);
+    }
+
+    private static void createDirectory(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException ex) {
+            throw new DummException(Reason.HOST_ERROR, "cannot create " + dir + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static String owner(GuestRecord g, IfaceRecord i) {
