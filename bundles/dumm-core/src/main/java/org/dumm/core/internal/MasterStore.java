@@ -158,10 +158,11 @@ final class MasterStore {
         Path rcS = root.resolve("etc/init.d/rcS");
         Files.writeString(rcS, """
                 #!/bin/sh
-                # Mount what a busybox userland expects; the Dumm init wrapper may have done it already.
-                mountpoint -q /proc || mount -t proc proc /proc
-                mountpoint -q /sys || mount -t sysfs sysfs /sys
-                mountpoint -q /tmp || mount -t tmpfs tmpfs /tmp
+                # Mount what a busybox userland expects, unless the Dumm init wrapper already did
+                # (this busybox has no mountpoint applet: test for what each mount provides).
+                [ -e /proc/self ] || mount -t proc proc /proc
+                [ -d /sys/class ] || mount -t sysfs sysfs /sys
+                grep -q ' /tmp ' /proc/mounts || mount -t tmpfs tmpfs /tmp
                 ip link set lo up
                 """);
         Files.setPosixFilePermissions(rcS, PosixFilePermissions.fromString("rwxr-xr-x"));

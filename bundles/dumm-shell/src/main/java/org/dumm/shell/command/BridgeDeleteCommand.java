@@ -24,6 +24,7 @@ public class BridgeDeleteCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        names = TrailingOptions.apply(this, names);
         List<String> selected = new ArrayList<>();
         if (all) {
             mesh.bridges().stream().map(Bridge::name).forEach(selected::add);

@@ -21,6 +21,9 @@ public class GuestCreateCommand extends MeshCommand {
     @Argument(index = 0, name = "name", description = "Guest name: [a-z][a-z0-9_-]*", required = true)
     String name;
 
+
+    @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     @Option(name = "--kernel", description = "Kernel executable (default from org.dumm.cfg)")
     @Completion(FileCompleter.class)
     String kernel;
@@ -40,6 +43,7 @@ public class GuestCreateCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        TrailingOptions.applyAll(this, trailing);
         List<String> extra = args == null || args.isBlank() ? List.of() : Arrays.asList(args.trim().split("\\s+"));
         Guest g = mesh.createGuest(new GuestDefinition(name, backend, kernel, master, parseMemory(memory), extra));
         System.out.println("guest " + g.name() + " created (" + g.memoryMb() + "M, master " + g.master() + ", " + g.backend() + ")");

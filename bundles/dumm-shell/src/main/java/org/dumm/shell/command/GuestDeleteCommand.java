@@ -24,6 +24,7 @@ public class GuestDeleteCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        names = TrailingOptions.apply(this, names);
         List<String> selected = guestsOrAll(names, all);
         for (String n : selected) {
             mesh.deleteGuest(n, force);

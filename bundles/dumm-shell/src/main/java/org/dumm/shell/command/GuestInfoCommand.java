@@ -1,5 +1,7 @@
 package org.dumm.shell.command;
 
+import java.util.List;
+
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -18,11 +20,15 @@ public class GuestInfoCommand extends MeshCommand {
     @Completion(GuestNameCompleter.class)
     String name;
 
+
+    @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     @Option(name = "--json", description = "JSON for scripts")
     boolean json;
 
     @Override
     public Object execute() {
+        TrailingOptions.applyAll(this, trailing);
         Guest g = mesh.guest(name).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND,
                 "guest '" + name + "' does not exist"));
         if (json) {

@@ -2,6 +2,7 @@ package org.dumm.shell.command;
 
 import java.util.List;
 
+import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -12,11 +13,15 @@ import org.dumm.api.Guest;
 @Command(scope = "dumm", name = "guest-list", description = "Lists guests")
 public class GuestListCommand extends MeshCommand {
 
+
+    @Argument(index = 0, name = "options", description = "Options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     @Option(name = "--json", description = "JSON for scripts")
     boolean json;
 
     @Override
     public Object execute() {
+        TrailingOptions.applyAll(this, trailing);
         List<Guest> guests = mesh.guests();
         if (json) {
             System.out.println(Views.json(guests.stream().map(Views::guest).toList()));

@@ -25,6 +25,7 @@ public class GuestStartCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        names = TrailingOptions.apply(this, names);
         List<String> selected = guestsOrAll(names, all);
         if (all) {
             selected = mesh.guests().stream()

@@ -29,6 +29,7 @@ public class GuestStopCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        names = TrailingOptions.apply(this, names);
         List<String> selected = guestsOrAll(names, all);
         if (all) {
             selected = mesh.guests().stream()

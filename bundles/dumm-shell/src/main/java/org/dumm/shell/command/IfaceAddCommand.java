@@ -1,5 +1,7 @@
 package org.dumm.shell.command;
 
+import java.util.List;
+
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -19,6 +21,9 @@ public class IfaceAddCommand extends MeshCommand {
     @Argument(index = 1, name = "iface", description = "eth0 … eth99", required = true)
     String iface;
 
+
+    @Argument(index = 2, name = "options", description = "Options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     @Option(name = "--bridge", description = "Connect it to this bridge")
     @Completion(BridgeNameCompleter.class)
     String bridge;
@@ -31,6 +36,7 @@ public class IfaceAddCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        TrailingOptions.applyAll(this, trailing);
         Iface i = mesh.addInterface(guest, iface, bridge, mac, vector ? Transport.VECTOR : Transport.TUNTAP);
         System.out.println(i.guest() + "/" + i.name() + " added (tap " + i.tap() + ", mac " + i.mac()
                 + (i.bridge() == null ? "" : ", bridge " + i.bridge()) + ")");

@@ -24,6 +24,9 @@ public final class MasterCommands {
         @Argument(index = 0, name = "name", required = true)
         String name;
 
+        @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+        List<String> trailing;
+
         @Option(name = "--busybox", description = "From Debian's busybox-static (seconds)")
         boolean busybox;
 
@@ -35,6 +38,7 @@ public final class MasterCommands {
 
         @Override
         public Object execute() {
+            TrailingOptions.applyAll(this, trailing);
             if (busybox == (suite != null)) {
                 throw new DummException(DummException.Reason.INVALID_ARGUMENT, "give exactly one of --busybox or --debootstrap SUITE");
             }

@@ -1,5 +1,8 @@
 package org.dumm.shell.command;
 
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -10,11 +13,15 @@ import org.dumm.api.MeshStatus;
 @Command(scope = "dumm", name = "status", description = "Summary of the mesh")
 public class StatusCommand extends MeshCommand {
 
+
+    @Argument(index = 0, name = "options", description = "Options may also follow the arguments", multiValued = true)
+    List<String> trailing;
     @Option(name = "--json", description = "JSON for scripts")
     boolean json;
 
     @Override
     public Object execute() {
+        TrailingOptions.applyAll(this, trailing);
         MeshStatus s = mesh.status();
         if (json) {
             System.out.println(Views.json(s));

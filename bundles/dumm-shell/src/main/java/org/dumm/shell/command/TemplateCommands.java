@@ -105,11 +105,15 @@ public final class TemplateCommands {
         @Completion(TemplateNameCompleter.class)
         String name;
 
+        @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+        List<String> trailing;
+
         @Option(name = "--json", description = "JSON for scripts")
         boolean json;
 
         @Override
         public Object execute() {
+            TrailingOptions.applyAll(this, trailing);
             List<TemplateDiff> diffs = mesh.diffTemplate(name);
             if (json) {
                 System.out.println(Views.json(diffs));
