@@ -87,4 +87,13 @@ public interface LibC {
     // move_mount(from_dfd, from_path, to_dfd, to_path, flags); see Mounts for numbers
     long syscall(long number, long a1, String a2, long a3);
     long syscall(long number, long a1, String a2, long a3, String a4, long a5);
+
+    // setpriority(2): with PRIO_PROCESS and who 0 Linux changes the calling thread only
+    int setpriority(int which, int who, int prio);
+
+    // posix_spawn_file_actions_addchdir_np(3) (glibc 2.29+): the child's working directory
+    int posix_spawn_file_actions_addchdir_np(Pointer actions, String path);
+
+    // eventfd(2): a counter descriptor, used to wake a thread blocked in poll(2)
+    int eventfd(int initval, int flags);
 }

@@ -1,0 +1,281 @@
+package org.dumm.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Item 7: a private Dumm Karaf instance unpacked from the assembly into the bench's directory,
+ * on free loopback ports, driven over its SSH console like {@code ./dumm start/client/stop} do
+ * (OpenSSH with a key; ready = {@code dumm:version} reports the Mesh service up). The launcher
+ * itself is not used because it rebuilds the distribution whenever a source is newer.
+ */
+final class KarafBench {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+
+    private final Path tarball;
+    private final Path home;
+    private final Consumer<String> log;
+    private Path key;
+    private Path knownHosts;
+    private int sshPort;
+    private Process script;
+    private volatile long jvmPid = -1;
+
+    KarafBench(Path tarball, Path home, Consumer<String> log) {
+        this.tarball = tarball;
+        this.home = home;
+        this.log = log;
+    }
+
+    Map<String, Object> run(int guests, int idleSeconds) throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("assembly", tarball.toString());
+        unpack();
+        configure();
+        double first = start();
+        r.put("first_start_ready_s", first);
+        log.accept(String.format("karaf: fresh instance ready in %.2f s (jvm pid %d)", first, jvmPid));
+        Host.sleep(idleSeconds * 1000L);
+        r.put("rss_mb_idle_no_guests", rssMb());
+        r.put("jvm_no_guests", jvmInfo());
+        stop();
+        double empty = start();
+        r.put("restart_no_guests_ready_s", empty);
+        log.accept(String.format("karaf: restart without guests ready in %.2f s", empty));
+
+        StringBuilder create = new StringBuilder();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < guests; i++) {
+            String n = String.format("dmbk%03d", i);
+            names.add(n);
+            create.append("dumm:guest-create ").append(n).append('\n');
+        }
+        ssh(create.toString(), Duration.ofSeconds(120));
+        long t0 = System.nanoTime();
+        // One guest alone first: concurrent first starts race on creating the UML boot layer
+        // (BootLayer.prepare: rename onto a non-empty directory throws; reported to dumm-uml).
+        ssh("dumm:guest-start " + names.get(0), Duration.ofSeconds(60));
+        Host.Result all = sshRaw("dumm:guest-start --all", Duration.ofSeconds(60L + guests * 3L));
+        r.put("guest_start_all_s", Stats.round((System.nanoTime() - t0) / 1e9));
+        int running = runningGuests();
+        r.put("guests_running", running);
+        if (running != guests) {
+            String out = all.out().replaceAll("\\s+", " ").trim();
+            r.put("guest_start_failures", out.length() > 2000 ? out.substring(out.length() - 2000) : out);
+            log.accept("karaf: only " + running + " of " + guests + " guests run: " + out);
+        }
+        Host.sleep(idleSeconds * 1000L);
+        r.put("rss_mb_idle_with_guests", rssMb());
+        r.put("jvm_with_guests", jvmInfo());
+        log.accept(String.format("karaf: %d guests started in %s s; JVM RSS %.0f MB (without guests %.0f MB)", guests,
+                r.get("guest_start_all_s"), (Double) r.get("rss_mb_idle_with_guests"), (Double) r.get("rss_mb_idle_no_guests")));
+
+        stop();
+        double restart = start();
+        r.put("restart_ready_s", restart);
+        int adopted = runningGuests();
+        r.put("guests_running_after_restart", adopted);
+        log.accept(String.format("karaf: restart with %d running guests ready in %.2f s, %d re-adopted", guests, restart, adopted));
+        Host.sleep(idleSeconds * 1000L);
+        r.put("rss_mb_idle_after_restart", rssMb());
+
+        t0 = System.nanoTime();
+        ssh("dumm:guest-stop --all", Duration.ofSeconds(60L + guests));
+        ssh("dumm:guest-delete --all", Duration.ofSeconds(60L + guests));
+        r.put("guest_stop_delete_all_s", Stats.round((System.nanoTime() - t0) / 1e9));
+        stop();
+        r.put("ready_signal", "`dumm:version` over the SSH console prints 'Mesh service: up' (as ./dumm start)");
+        r.put("heap", "bin/setenv of the assembly (-Xmx256m unless EXTRA_JAVA_OPTS sets one)");
+        return r;
+    }
+
+    private void unpack() throws IOException {
+        Files.createDirectories(home);
+        Host.runChecked(Duration.ofSeconds(120), "tar", "-xzf", tarball.toString(), "-C", home.toString(),
+                "--strip-components=1");
+    }
+
+    private void configure() throws IOException {
+        sshPort = freePort();
+        Path etc = home.resolve("etc");
+        set(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(sshPort));
+        set(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", Integer.toString(freePort()));
+        set(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", Integer.toString(freePort()));
+        set(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port", Integer.toString(freePort()));
+        // this instance's host devices carry a marker of their own (it makes none: guests without interfaces)
+        set(etc.resolve("org.dumm.cfg"), "deviceAliasPrefix", "dmbkaraf:");
+        set(etc.resolve("org.dumm.cfg"), "deviceGroup", "3915");
+        key = etc.resolve("dmb-client.key");
+        knownHosts = etc.resolve("dmb-known_hosts");
+        Host.runChecked(Duration.ofSeconds(30), "ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C",
+                "dmbench", "-f", key.toString());
+        String pub = Files.readString(key.resolveSibling("dmb-client.key.pub")).trim().split("\\s+")[1];
+        Path keys = etc.resolve("keys.properties");
+        String existing = Files.exists(keys) ? Files.readString(keys) : "";
+        Files.writeString(keys, existing + (existing.endsWith("\n") || existing.isEmpty() ? "" : "\n")
+                + "dmbench=" + pub + ",_g_:admingroup\n");
+    }
+
+    /** Sets {@code key = value} in a .cfg file, replacing an existing line. */
+    private static void set(Path cfg, String key, String value) throws IOException {
+        List<String> lines = Files.exists(cfg) ? new ArrayList<>(Files.readAllLines(cfg)) : new ArrayList<>();
+        boolean found = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*=.*")) {
+                lines.set(i, key + " = " + value);
+                found = true;
+            }
+        }
+        if (!found) {
+            lines.add(key + " = " + value);
+        }
+        Files.write(cfg, lines);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts {@code bin/karaf server} in its own session; seconds until the mesh is up. */
+    private double start() throws IOException {
+        Files.createDirectories(home.resolve("data/log"));
+        long t0 = System.nanoTime();
+        script = new ProcessBuilder("setsid", "bin/karaf", "server").directory(home.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("data/log/karaf.out").toFile()))
+                .redirectInput(new File("/dev/null")).start();
+        long deadline = t0 + START_TIMEOUT.toNanos();
+        while (true) {
+            if (jvmPid < 0) {
+                jvmPid = findJvm();
+            }
+            if (jvmPid > 0) {
+                Host.Result r = sshRaw("dumm:version", Duration.ofSeconds(10));
+                if (r.ok() && r.out().contains("Mesh service: up")) {
+                    return Stats.round((System.nanoTime() - t0) / 1e9);
+                }
+            }
+            if (!script.isAlive()) {
+                throw new IllegalStateException("Karaf exited during start; see " + home.resolve("data/log"));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Karaf did not come up within " + START_TIMEOUT.toSeconds() + " s");
+            }
+            Host.sleep(100);
+        }
+    }
+
+    /** The Karaf JVM of this instance (its command line names this karaf.base), or -1. */
+    private long findJvm() {
+        for (long pid : Host.pidsWhoseCommandContains("-Dkaraf.base=" + home + " ")) {
+            if (Host.cmdline(pid).contains("java")) {
+                return pid;
+            }
+        }
+        return -1;
+    }
+
+    private void stop() throws Exception {
+        long pid = jvmPid;
+        Host.run(Duration.ofSeconds(60), home.resolve("bin/stop").toString());
+        for (int i = 0; i < 600 && Host.alive(pid); i++) {
+            Host.sleep(100);
+        }
+        if (Host.alive(pid)) {
+            Host.kill(pid);
+        }
+        if (script != null) {
+            script.waitFor(30, TimeUnit.SECONDS);
+        }
+        jvmPid = -1;
+    }
+
+    /** Heap, metaspace and thread figures of the Karaf JVM (jcmd), to see where its RSS goes. */
+    private Map<String, Object> jvmInfo() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Host.Result heap = Host.run(Duration.ofSeconds(20), "jcmd", Long.toString(jvmPid), "GC.heap_info");
+        m.put("gc_heap_info", heap.out().lines().filter(l -> l.contains("total") || l.contains("Metaspace")
+                || l.contains("class space")).map(String::trim).toList());
+        m.put("threads", Host.memoryOf(jvmPid).isEmpty() ? -1 : threads());
+        m.put("rss_mb", rssMb());
+        return m;
+    }
+
+    private long threads() {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(jvmPid), "status")).stream()
+                    .filter(l -> l.startsWith("Threads:")).mapToLong(l -> Long.parseLong(l.substring(8).trim()))
+                    .findFirst().orElse(-1);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private double rssMb() {
+        return Stats.round(Host.rssKb(jvmPid) / 1024.0);
+    }
+
+    private int runningGuests() throws IOException {
+        Host.Result r = ssh("dumm:guest-list --json", Duration.ofSeconds(30));
+        String out = r.out();
+        int start = out.indexOf('[');
+        JsonNode list = new ObjectMapper().readTree(start >= 0 ? out.substring(start) : out);
+        int n = 0;
+        for (JsonNode g : list) {
+            n += g.path("state").asText().equals("RUNNING") ? 1 : 0;
+        }
+        return n;
+    }
+
+    private Host.Result ssh(String commands, Duration timeout) {
+        Host.Result r = sshRaw(commands, timeout);
+        if (!r.ok() || r.out().contains("Error executing command") || r.out().contains("Command not found")) {
+            throw new IllegalStateException("karaf console: " + commands.lines().findFirst().orElse("") + " … failed ("
+                    + r.exit() + "): " + r.out().trim());
+        }
+        return r;
+    }
+
+    private Host.Result sshRaw(String commands, Duration timeout) {
+        // the commands travel as the exec request, as with ./dumm client
+        return Host.run(timeout, "ssh", "-T", "-q", "-p", Integer.toString(sshPort), "-i", key.toString(),
+                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "PasswordAuthentication=no",
+                "-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=" + knownHosts,
+                "-o", "HostKeyAlias=dmb-karaf", "-o", "ConnectTimeout=5", "dmbench@127.0.0.1", commands);
+    }
+
+    /** Kills this instance's JVM and start script (by pid) if they still run. */
+    void cleanup(List<String> problems) {
+        long pid = jvmPid > 0 ? jvmPid : findJvm();
+        if (pid > 0 && Host.alive(pid)) {
+            problems.add("killed the bench's Karaf JVM " + pid);
+            Host.kill(pid);
+        }
+        if (script != null && script.isAlive()) {
+            Host.kill(script.pid());
+        }
+        try {
+            if (script != null) {
+                script.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

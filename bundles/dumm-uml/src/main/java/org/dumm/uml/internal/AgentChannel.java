@@ -1,0 +1,429 @@
+package org.dumm.uml.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jnr.ffi.Pointer;
+
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.nativ.Errno;
+import org.dumm.nativ.Fcntl;
+import org.dumm.nativ.LibC;
+import org.dumm.nativ.Native;
+import org.dumm.nativ.Pty;
+
+/**
+ * Host side of the exec agent (src/main/c/dumm-agent.c): framed requests on the guest's agent
+ * terminal, answered out of order. Many callers may wait at once; one reader thread hands each
+ * reply to the caller waiting for its id. Replies to ids nobody waits for (an earlier host's
+ * requests, after a restart) are dropped, and junk is skipped by searching for the magic.
+ */
+final class AgentChannel implements AutoCloseable {
+
+    static final int OP_PING = 1;
+    static final int OP_EXEC = 2;
+    static final int OP_SYNC = 3;
+    static final int OP_IFDOWN = 4;
+    static final int OP_RENAME = 5;
+
+    static final int F_TIMEDOUT = 1;
+    static final int F_TRUNCATED = 2;
+    static final int F_AGENT_ERROR = 4;
+
+    /** Largest request payload the agent accepts. */
+    static final int MAX_PAYLOAD = 1 << 20;
+
+    private static final int REQ_MAGIC = 0x31514d44; // "DMQ1" little-endian
+    private static final int REP_MAGIC = 0x31524d44; // "DMR1"
+    private static final int HEADER = 24;
+    private static final int POLL_MS = 250;
+    private static final int PING_INTERVAL_MS = 50;
+    private static final int EFD_CLOEXEC = 02000000;
+    private static final int EFD_NONBLOCK = 04000;
+
+    /** One answer: exit status, captured output and flags ({@code F_*}). */
+    record Reply(int id, int op, int flags, int status, byte[] out, byte[] err) {
+        boolean agentError() {
+            return (flags & F_AGENT_ERROR) != 0;
+        }
+
+        String errText() {
+            return new String(err, StandardCharsets.UTF_8).trim();
+        }
+    }
+
+    private final String guest;
+    private final int fd;
+    /** Wakes the reader out of poll(2) when the channel closes; the reader closes both fds. */
+    private final int wake;
+    private final Map<Integer, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    /** The agent's unasked id-0 ping reply, sent whenever it opens its terminal. */
+    private final CompletableFuture<Reply> hello = new CompletableFuture<>();
+    /** Told when a new agent says hello on an established channel; must not block. */
+    private volatile Runnable restartListener;
+    private final AtomicInteger ids = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 30));
+    private final Object writeLock = new Object();
+    private final Pointer writePoll = Native.allocate(8);
+    private final Thread reader;
+    private volatile boolean closed;
+    private volatile String failure;
+    /** Guarded by writeLock: the reader closes the fd under it, so no write hits a reused number. */
+    private boolean fdClosed;
+
+    private AgentChannel(String guest, int fd, int wake) {
+        this.guest = guest;
+        this.fd = fd;
+        this.wake = wake;
+        this.reader = new Thread(this::readLoop, "dumm-uml-agent-" + guest);
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Opens the agent terminal at {@code device} (e.g. {@code /proc/<pid>/fd/4}) and pings until
+     * the agent answers for {@code umid}, or until {@code deadlineNanos}.
+     */
+    static AgentChannel connect(String guest, String device, String umid, long deadlineNanos) {
+        LibC c = Native.libc();
+        int fd = c.open(device, Fcntl.O_RDWR | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK, 0);
+        if (fd < 0) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': cannot open its agent terminal "
+                    + device + ": " + Errno.name(Native.errno()));
+        }
+        int wake = c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake < 0) {
+            int err = Native.errno();
+            c.close(fd);
+            throw new DummException(Reason.HOST_ERROR, "eventfd: " + Errno.name(err));
+        }
+        AgentChannel ch = new AgentChannel(guest, fd, wake);
+        try {
+            Pty.makeRaw(fd);
+            Pty.flushInput(fd); // replies meant for an earlier host
+            ch.reader.start();
+            ch.awaitAgent(umid, deadlineNanos);
+            return ch;
+        } catch (RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private void awaitAgent(String umid, long deadlineNanos) {
+        String expected = "umid=" + umid;
+        while (true) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': its agent did not answer");
+            }
+            // the agent says hello when it opens its terminal; a ping covers a hello we missed
+            // (sent before we listened, or eaten while the guest side was not raw yet)
+            int id = ids.incrementAndGet();
+            CompletableFuture<Reply> pong = new CompletableFuture<>();
+            pending.put(id, pong);
+            Reply r;
+            try {
+                write(frame(id, OP_PING, 0, 0, new byte[0]), deadlineNanos);
+                long wait = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, PING_INTERVAL_MS);
+                r = (Reply) CompletableFuture.anyOf(pong, hello).get(wait, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                continue;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof DummException d ? d
+                        : new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': interrupted");
+            } finally {
+                pending.remove(id);
+            }
+            String text = new String(r.out(), StandardCharsets.UTF_8);
+            if (!text.contains(expected)) {
+                throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest
+                        + "': its agent terminal answers for another guest (" + text + ")");
+            }
+            return;
+        }
+    }
+
+    /** Sets what to do when the agent restarts (the guest rebooted); called on the reader thread. */
+    void onRestart(Runnable listener) {
+        this.restartListener = listener;
+    }
+
+    /** True until closed or broken (the guest closed its side, i.e. it died). */
+    boolean isOpen() {
+        return !closed && failure == null;
+    }
+
+    /**
+     * Sends one request and waits for its reply until {@code waitMillis} have passed (writing
+     * must finish by {@code writeDeadlineNanos}).
+     *
+     * @throws DummException TIMEOUT when no reply came in time, GUEST_FAILURE when the channel broke
+     */
+    Reply call(int op, byte[] payload, int timeoutMillis, int cap, long waitMillis, long writeDeadlineNanos) {
+        checkOpen();
+        int id = ids.incrementAndGet();
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        pending.put(id, reply);
+        try {
+            write(frame(id, op, timeoutMillis, cap, payload), writeDeadlineNanos);
+            return reply.get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': no answer from its agent within "
+                    + Duration.ofMillis(waitMillis).toMillis() + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof DummException d ? d
+                    : new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': interrupted while waiting for its agent");
+        } finally {
+            pending.remove(id);
+        }
+    }
+
+    private void checkOpen() {
+        String f = failure;
+        if (f != null) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + f);
+        }
+        if (closed) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': its agent channel is closed");
+        }
+    }
+
+    private static byte[] frame(int id, int op, int timeoutMillis, int cap, byte[] payload) {
+        byte[] f = new byte[HEADER + payload.length];
+        putInt(f, 0, REQ_MAGIC);
+        putInt(f, 4, id);
+        f[8] = (byte) op;
+        putInt(f, 12, timeoutMillis);
+        putInt(f, 16, cap);
+        putInt(f, 20, payload.length);
+        System.arraycopy(payload, 0, f, HEADER, payload.length);
+        return f;
+    }
+
+    private void write(byte[] data, long deadlineNanos) {
+        LibC c = Native.libc();
+        Pointer buf = Native.allocate(data.length);
+        buf.put(0, data, 0, data.length);
+        synchronized (writeLock) {
+            int done = 0;
+            while (done < data.length) {
+                checkOpen();
+                if (fdClosed) {
+                    throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': its agent channel is closed");
+                }
+                long n = c.write(fd, buf.slice(done), data.length - done);
+                if (n > 0) {
+                    done += (int) n;
+                    continue;
+                }
+                int err = Native.errno();
+                if (n < 0 && err != Errno.EAGAIN && err != Errno.EINTR) {
+                    fail("writing to its agent terminal: " + Errno.name(err));
+                    checkOpen();
+                }
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new DummException(Reason.TIMEOUT, "guest '" + guest
+                            + "': its agent terminal accepts no input (guest paused or hung?)");
+                }
+                writePoll.putInt(0, fd);
+                writePoll.putShort(4, Fcntl.POLLOUT);
+                writePoll.putShort(6, (short) 0);
+                c.poll(writePoll, 1, (int) Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, POLL_MS));
+            }
+        }
+    }
+
+    private void readLoop() {
+        LibC c = Native.libc();
+        Pointer pollFds = Native.allocate(16);
+        Pointer chunk = Native.allocate(65536);
+        byte[] acc = new byte[65536];
+        int len = 0;
+        try {
+            while (!closed) {
+                pollFds.putInt(0, fd);
+                pollFds.putShort(4, Fcntl.POLLIN);
+                pollFds.putShort(6, (short) 0);
+                pollFds.putInt(8, wake);
+                pollFds.putShort(12, Fcntl.POLLIN);
+                pollFds.putShort(14, (short) 0);
+                int ready = c.poll(pollFds, 2, -1);
+                if (ready <= 0 || closed) {
+                    continue;
+                }
+                long n = c.read(fd, chunk, 65536);
+                if (n < 0) {
+                    int err = Native.errno();
+                    if (err == Errno.EAGAIN || err == Errno.EINTR) {
+                        continue;
+                    }
+                    // EIO: the master side is gone, i.e. the UML process has exited
+                    fail("its agent terminal closed (" + Errno.name(err) + ")");
+                    return;
+                }
+                if (n == 0) {
+                    fail("its agent terminal closed");
+                    return;
+                }
+                if (len + n > acc.length) {
+                    byte[] bigger = new byte[Math.max(acc.length * 2, len + (int) n)];
+                    System.arraycopy(acc, 0, bigger, 0, len);
+                    acc = bigger;
+                }
+                chunk.get(0, acc, len, (int) n);
+                len += (int) n;
+                int used = parse(acc, len);
+                if (used > 0) {
+                    System.arraycopy(acc, used, acc, 0, len - used);
+                    len -= used;
+                }
+                if (acc.length > (1 << 20) && len < acc.length / 4) {
+                    byte[] smaller = new byte[Math.max(65536, len * 2)];
+                    System.arraycopy(acc, 0, smaller, 0, len);
+                    acc = smaller;
+                }
+            }
+        } catch (RuntimeException e) {
+            fail("agent reader failed: " + e.getMessage());
+        } finally {
+            synchronized (writeLock) {
+                c.close(fd);
+                c.close(wake);
+                fdClosed = true;
+            }
+            fail("its agent channel is closed");
+        }
+    }
+
+    /** Hands out every complete reply in {@code b[0..len)}; returns how many bytes were used. */
+    private int parse(byte[] b, int len) {
+        int pos = 0;
+        while (true) {
+            int magic = indexOfMagic(b, pos, len);
+            if (magic < 0) {
+                return Math.max(pos, len - 3); // keep a possible partial magic
+            }
+            pos = magic;
+            if (len - pos < HEADER) {
+                return pos;
+            }
+            long outLen = getInt(b, pos + 16) & 0xffffffffL;
+            long errLen = getInt(b, pos + 20) & 0xffffffffL;
+            if (outLen + errLen > Integer.MAX_VALUE - HEADER - 16) {
+                pos += 4; // not a real header
+                continue;
+            }
+            int total = HEADER + (int) (outLen + errLen);
+            if (len - pos < total) {
+                return pos;
+            }
+            int id = getInt(b, pos + 4);
+            int op = b[pos + 8] & 0xff;
+            int flags = b[pos + 9] & 0xff;
+            int status = getInt(b, pos + 12);
+            boolean isHello = id == 0 && op == OP_PING;
+            if (isHello && hello.isDone()) {
+                // a second hello: a new agent, so the guest rebooted and took our requests with it
+                DummException lost = new DummException(Reason.GUEST_FAILURE, "guest '" + guest
+                        + "': its agent restarted (guest rebooted?) before answering");
+                // a snapshot: requests sent from now on (woken callers retry at once) reach the new agent
+                new ArrayList<>(pending.values()).forEach(f -> f.completeExceptionally(lost));
+                Runnable listener = restartListener;
+                if (listener != null) {
+                    listener.run();
+                }
+            }
+            CompletableFuture<Reply> waiter = isHello ? hello : pending.get(id);
+            if (waiter != null) {
+                byte[] out = new byte[(int) outLen];
+                byte[] err = new byte[(int) errLen];
+                System.arraycopy(b, pos + HEADER, out, 0, out.length);
+                System.arraycopy(b, pos + HEADER + out.length, err, 0, err.length);
+                waiter.complete(new Reply(id, op, flags, status, out, err));
+            }
+            pos += total;
+        }
+    }
+
+    private static int indexOfMagic(byte[] b, int from, int len) {
+        for (int i = from; i + 4 <= len; i++) {
+            if (getInt(b, i) == REP_MAGIC) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void fail(String why) {
+        if (failure == null && !closed) {
+            failure = why;
+        }
+        DummException e = new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + why);
+        pending.values().forEach(f -> f.completeExceptionally(e));
+        hello.completeExceptionally(e);
+    }
+
+    private static void putInt(byte[] b, int off, int v) {
+        b[off] = (byte) v;
+        b[off + 1] = (byte) (v >>> 8);
+        b[off + 2] = (byte) (v >>> 16);
+        b[off + 3] = (byte) (v >>> 24);
+    }
+
+    private static int getInt(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    /**
+     * Stops the reader and waits for it, so that no stale reader can take bytes meant for the
+     * next channel on the same terminal; closes the terminal. The guest is untouched.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        DummException e = new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': its agent channel is closed");
+        pending.values().forEach(f -> f.completeExceptionally(e));
+        if (reader.getState() == Thread.State.NEW) {
+            // never started (connect failed early): the fds are still ours to close
+            synchronized (writeLock) {
+                if (!fdClosed) {
+                    Native.libc().close(fd);
+                    Native.libc().close(wake);
+                    fdClosed = true;
+                }
+            }
+            return;
+        }
+        Pointer one = Native.allocate(8);
+        one.putLong(0, 1);
+        synchronized (writeLock) {
+            if (!fdClosed) {
+                Native.libc().write(wake, one, 8);
+            }
+        }
+        if (Thread.currentThread() != reader) {
+            try {
+                reader.join(5000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

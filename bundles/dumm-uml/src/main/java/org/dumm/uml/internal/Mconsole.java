@@ -1,0 +1,137 @@
+package org.dumm.uml.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.nativ.UnixDatagram;
+
+/**
+ * Client of UML's management console: datagrams on the unix socket {@code <uml_dir>/<umid>/mconsole}.
+ * <pre>
+ * request: u32 magic 0xcafebabe | u32 version 2 | u32 len | char data[512]   (command, len = strlen)
+ * reply:   u32 err | u32 more | u32 len | char data[512]                      (len counts a final NUL)
+ * </pre>
+ * in host byte order. Long answers ({@code proc}) come in several replies, all but the last with
+ * {@code more} set. The guest answers to the sender's address, so the client socket is autobound.
+ * Thread-safe: one request at a time. After a timeout the socket is replaced, so that a late
+ * answer cannot be mistaken for the next request's.
+ */
+final class Mconsole implements AutoCloseable {
+
+    private static final int MAGIC = 0xcafebabe;
+    private static final int VERSION = 2;
+    private static final int MAX_DATA = 512;
+    private static final int REQUEST_SIZE = 12 + MAX_DATA;
+
+    /** An answer: {@code error} is UML's err flag, {@code text} the concatenated data. */
+    record Reply(boolean error, String text) {
+    }
+
+    private final String guest;
+    private final String socketPath;
+    private final byte[] request = new byte[REQUEST_SIZE];
+    private final byte[] reply = new byte[REQUEST_SIZE];
+    private UnixDatagram socket;
+    private boolean closed;
+
+    Mconsole(String guest, String socketPath) {
+        this.guest = guest;
+        this.socketPath = socketPath;
+    }
+
+    /** Runs {@code command}; throws GUEST_FAILURE with UML's text when it reports an error. */
+    String call(String command, Duration timeout) {
+        Reply r = request(command, timeout);
+        if (r.error()) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': mconsole '" + command
+                    + "' failed: " + r.text());
+        }
+        return r.text();
+    }
+
+    /**
+     * Sends one command and collects its (possibly multi-part) answer.
+     *
+     * @throws DummException TIMEOUT when the guest does not answer in time, GUEST_FAILURE when
+     *                       the socket is gone (guest not running)
+     */
+    synchronized Reply request(String command, Duration timeout) {
+        if (closed) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': mconsole client is closed");
+        }
+        byte[] cmd = command.getBytes(StandardCharsets.UTF_8);
+        if (cmd.length >= MAX_DATA) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "mconsole command is " + cmd.length
+                    + " bytes, UML takes at most " + (MAX_DATA - 1));
+        }
+        java.util.Arrays.fill(request, (byte) 0);
+        putInt(request, 0, MAGIC);
+        putInt(request, 4, VERSION);
+        putInt(request, 8, cmd.length);
+        System.arraycopy(cmd, 0, request, 12, cmd.length);
+        if (socket == null) {
+            socket = UnixDatagram.open();
+        }
+        try {
+            socket.send(socketPath, request, REQUEST_SIZE);
+        } catch (DummException e) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': mconsole at " + socketPath
+                    + " does not answer (" + e.getMessage() + ")", e);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        StringBuilder text = new StringBuilder();
+        boolean error = false;
+        boolean first = true;
+        while (true) {
+            int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            int n = socket.receive(reply, left);
+            if (n < 0) {
+                socket.close(); // a late answer must not land in the next request's
+                socket = null;
+                throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': mconsole '" + command
+                        + "' got no answer within " + timeout.toMillis() + " ms");
+            }
+            if (n < 12) {
+                continue;
+            }
+            int err = getInt(reply, 0);
+            int more = getInt(reply, 4);
+            int len = Math.min(getInt(reply, 8), Math.min(MAX_DATA, n - 12));
+            if (first) {
+                error = err != 0; // UML sets err on the first part only
+                first = false;
+            }
+            int textLen = len;
+            while (textLen > 0 && reply[12 + textLen - 1] == 0) {
+                textLen--;
+            }
+            text.append(new String(reply, 12, textLen, StandardCharsets.UTF_8));
+            if (more == 0) {
+                return new Reply(error, text.toString());
+            }
+        }
+    }
+
+    private static void putInt(byte[] b, int off, int v) {
+        // UML reads the header in host byte order; Dumm's hosts are little-endian (x86_64, aarch64)
+        b[off] = (byte) v;
+        b[off + 1] = (byte) (v >>> 8);
+        b[off + 2] = (byte) (v >>> 16);
+        b[off + 3] = (byte) (v >>> 24);
+    }
+
+    private static int getInt(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
+    }
+}

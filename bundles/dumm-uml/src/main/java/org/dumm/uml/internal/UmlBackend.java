@@ -1,0 +1,372 @@
+package org.dumm.uml.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Pattern;
+
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.api.Names;
+import org.dumm.api.Transport;
+import org.dumm.api.spi.GuestBackend;
+import org.dumm.api.spi.GuestHandle;
+import org.dumm.api.spi.GuestSpec;
+import org.dumm.api.spi.InterfaceSpec;
+import org.dumm.nativ.Pty;
+import org.dumm.nativ.UnixDatagram;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The {@code uml} guest backend: User-Mode Linux guests on Debian's stock kernel.
+ * <p>
+ * Launch: {@code linux.uml umid=<name> uml_dir=<runDir> mem=<M>M rootfstype=hostfs
+ * rootflags=<root> rw init=/.dumm/init con=null con0=null,fd:1 con1=fd:5 con7=fd:3 ssl=null
+ * dumm.umid=<name> ethN=tuntap,<tap>[,<mac>] vecN:transport=tap,ifname=<tap>,gro=1[,mac=<mac>] …},
+ * spawned in-process (see {@link Spawner}) with ADDR_NO_RANDOMIZE in its own session.
+ * <p>
+ * Consoles: Dumm allocates two ptys before the launch and hands UML both ends of each: the master
+ * as the console channel ({@code fd:3} for con7, {@code fd:5} for con1) and the terminal end, which
+ * UML never uses but keeps open (fds 4 and 6). Because the terminal always has an opener, the
+ * host may close and reopen it (Karaf restart, console detach) without the guest's tty being hung
+ * up; UML's own {@code pts} channels are closed for good on such a hang-up and their re-open is
+ * unreliable. The host reopens them at {@code /proc/<pid>/fd/4} and {@code /6}, which also works
+ * for a guest adopted after a restart.
+ * <ul>
+ * <li>con7 = guest /dev/tty7: the exec agent. Debian starts getty only on tty1 (and logind's
+ * reserved tty6), busybox init without an inittab on tty1–4, so tty7 is free; the boot layer
+ * masks getty@tty7 and autovt@tty7 anyway.</li>
+ * <li>con1 = guest /dev/tty1: the interactive console, where a master's own getty or shell runs
+ * (Debian: getty@tty1; busybox masters: {@code tty1::respawn:-/bin/sh} in inittab).</li>
+ * <li>con0 (kernel console, /dev/console) writes to console.log, so a failed boot can say why.</li>
+ * </ul>
+ * A guest is exec-ready when its agent answers. The agent starts before the master's own init,
+ * so on a systemd master a command may run while systemd is still starting up.
+ */
+@Component(service = GuestBackend.class, property = GuestBackend.BACKEND_PROPERTY + "=" + UmlBackend.NAME)
+public final class UmlBackend implements GuestBackend {
+
+    static final String NAME = "uml";
+    /** UML console (guest /dev/ttyN) the exec agent serves on; keep in sync with dumm-agent.c. */
+    static final int AGENT_CONSOLE = 7;
+    /** UML console of the interactive console. */
+    static final int USER_CONSOLE = 1;
+    /** Descriptors UML holds: agent pty master 3, its terminal 4, console master 5, terminal 6. */
+    static final int AGENT_TERMINAL_FD = 4;
+    static final int CONSOLE_TERMINAL_FD = 6;
+    /**
+     * Most output kept per stream of one exec; the rest is dropped and flagged truncated. The
+     * agent holds both streams and a copy in its send queue inside a 64 MiB guest: stay modest.
+     */
+    static final int OUTPUT_CAP = 4 << 20;
+    private static final int MIN_MEMORY_MB = 16;
+    private static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+    private static final Pattern IFNAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_.-]{0,14}");
+    /** Kernel arguments Dumm sets itself; an extra argument may not override them. */
+    private static final List<String> RESERVED = List.of("umid=", "uml_dir=", "mem=", "rootfstype=",
+            "rootflags=", "init=", "con=", "con0=", "con" + USER_CONSOLE + "=", "con" + AGENT_CONSOLE + "=",
+            "dumm.umid=", "eth", "vec");
+    private static final System.Logger LOG = System.getLogger(UmlBackend.class.getName());
+
+    private final ExecutorService events = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "dumm-uml-events");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ProcessWatcher watcher = new ProcessWatcher(events);
+    private final Set<UmlGuest> guests = ConcurrentHashMap.newKeySet();
+
+    /** Releases threads and channels; guests keep running and are adopted by the next instance. */
+    @Deactivate
+    public void deactivate() {
+        for (UmlGuest g : new ArrayList<>(guests)) {
+            g.detach();
+        }
+        watcher.close();
+        events.shutdown();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Path bootLayer(Path workDir) {
+        if (workDir == null) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "work directory is missing");
+        }
+        return BootLayer.prepare(workDir.toAbsolutePath());
+    }
+
+    @Override
+    public GuestHandle start(GuestSpec spec) {
+        validate(spec);
+        RunFiles files = new RunFiles(spec.runDir(), spec.name());
+        int running = files.readPid();
+        if (running > 0 && belongsTo(running, spec)) {
+            throw new DummException(Reason.ALREADY_EXISTS, "guest '" + spec.name() + "' is already running (pid "
+                    + running + ")");
+        }
+        boolean createdRunDir = !Files.isDirectory(spec.runDir());
+        files.removeStale();
+        try {
+            Files.createDirectories(spec.runDir());
+        } catch (IOException e) {
+            throw new DummException(Reason.HOST_ERROR, "cannot create run dir " + spec.runDir() + ": " + e.getMessage());
+        }
+        Duration bootTimeout = spec.bootTimeout() == null ? DEFAULT_BOOT_TIMEOUT : spec.bootTimeout();
+        long deadline = System.nanoTime() + bootTimeout.toNanos();
+        Pty agentPty = null;
+        Pty consolePty = null;
+        int pid = -1;
+        UmlGuest guest = null;
+        try {
+            agentPty = Pty.open();
+            consolePty = Pty.open();
+            pid = Spawner.spawn(commandLine(spec), environment(), files.consoleLog.toString(), "/",
+                    new int[] {agentPty.master(), agentPty.terminal(), consolePty.master(), consolePty.terminal()},
+                    true, spec.nice());
+            agentPty.close(); // UML holds both ends now
+            consolePty.close();
+            ProcessWatcher.Watch watch = watcher.watch(pid, "umid=" + spec.name());
+            guest = new UmlGuest(this, spec, files, pid, watch, false);
+            guests.add(guest);
+            guest.awaitBoot(deadline);
+            return guest;
+        } catch (RuntimeException e) {
+            if (agentPty != null) {
+                agentPty.close();
+            }
+            if (consolePty != null) {
+                consolePty.close();
+            }
+            boolean exited = pid > 0 && !ProcessTools.isRunning(pid);
+            if (guest != null) {
+                guest.abandon();
+                forget(guest);
+            } else if (pid > 0) {
+                ProcessTools.killGroup(pid, "umid=" + spec.name());
+            }
+            String why = exited ? "its process exited" : String.valueOf(e.getMessage())
+                    .replace("guest '" + spec.name() + "': ", "");
+            String console = files.consoleTail(6);
+            files.removeAll(createdRunDir);
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + spec.name() + "' did not boot: " + why
+                    + (console.isEmpty() ? "" : " — console: " + console), e);
+        }
+    }
+
+    @Override
+    public Optional<GuestHandle> attach(GuestSpec spec) {
+        // only what finding the guest needs: its kernel file, root or TAPs may be gone meanwhile
+        if (spec == null || spec.runDir() == null || !spec.runDir().isAbsolute() || spec.kernel() == null) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "guest spec needs a name, a kernel and an absolute run dir");
+        }
+        Names.check("guest", spec.name());
+        RunFiles files = new RunFiles(spec.runDir(), spec.name());
+        int pid = files.readPid();
+        if (pid <= 0 || !belongsTo(pid, spec)) {
+            files.removeStale();
+            return Optional.empty();
+        }
+        Duration timeout = spec.bootTimeout() == null ? DEFAULT_BOOT_TIMEOUT : spec.bootTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ProcessWatcher.Watch watch = watcher.watch(pid, "umid=" + spec.name());
+        boolean paused = Files.exists(files.pausedMarker);
+        UmlGuest guest = new UmlGuest(this, spec, files, pid, watch, paused);
+        guests.add(guest);
+        try {
+            guest.awaitMconsole(deadline);
+            if (!paused) {
+                guest.connect(deadline); // a paused guest cannot answer; its agent is reached after resume
+            }
+            return Optional.of(guest);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "guest {0} (pid {1}) runs but does not answer ({2}): killing it",
+                    spec.name(), String.valueOf(pid), e.getMessage());
+            guest.abandon();
+            forget(guest);
+            files.removeStale();
+            return Optional.empty();
+        }
+    }
+
+    Executor events() {
+        return events;
+    }
+
+    void forget(UmlGuest guest) {
+        guests.remove(guest);
+    }
+
+    /** True when {@code pid} is a live linux.uml of this guest (not a recycled pid). */
+    static boolean belongsTo(int pid, GuestSpec spec) {
+        if (!ProcessTools.isRunning(pid)) {
+            return false;
+        }
+        List<String> args = ProcessTools.cmdline(pid);
+        if (args.isEmpty()) {
+            return false;
+        }
+        String exe = Path.of(args.get(0)).getFileName().toString();
+        return exe.equals(spec.kernel().getFileName().toString())
+                && args.contains("umid=" + spec.name())
+                && args.contains("uml_dir=" + spec.runDir());
+    }
+
+    // ------------------------------------------------------------------ command line
+
+    static List<String> commandLine(GuestSpec spec) {
+        List<String> a = new ArrayList<>();
+        a.add(spec.kernel().toString());
+        a.add("umid=" + spec.name());
+        a.add("uml_dir=" + spec.runDir());
+        a.add("mem=" + spec.memoryMb() + "M");
+        a.add("rootfstype=hostfs");
+        a.add("rootflags=" + spec.root());
+        a.add("rw");
+        a.add("init=" + BootLayer.INIT);
+        a.add("con=null");
+        a.add("con0=null,fd:1");
+        a.add("con" + USER_CONSOLE + "=fd:5");
+        a.add("con" + AGENT_CONSOLE + "=fd:3");
+        a.add("ssl=null");
+        a.add("dumm.umid=" + spec.name()); // lets the agent say which guest it serves
+        for (InterfaceSpec i : spec.interfaces()) {
+            a.add(deviceConfig(i));
+        }
+        a.addAll(spec.extraArgs());
+        return a;
+    }
+
+    /** The ethN=/vecN: argument (command line or mconsole config) for an interface. */
+    static String deviceConfig(InterfaceSpec i) {
+        int n = UmlGuest.number(i.name());
+        String mac = i.mac();
+        if (i.transport() == Transport.VECTOR) {
+            // without gro=1 TCP between vector guests collapses to ~3 Mbit/s (measured)
+            return "vec" + n + ":transport=tap,ifname=" + i.tap() + ",gro=1" + (mac == null ? "" : ",mac=" + mac);
+        }
+        return "eth" + n + "=tuntap," + i.tap() + (mac == null ? "" : "," + mac);
+    }
+
+    private static List<String> environment() {
+        List<String> env = new ArrayList<>();
+        env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.add("LANG=C");
+        String tmp = System.getenv("TMPDIR");
+        if (tmp != null) {
+            env.add("TMPDIR=" + tmp); // UML puts its memory file there (default /dev/shm)
+        }
+        return env;
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    static void validate(GuestSpec spec) {
+        if (spec == null) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "guest spec is missing");
+        }
+        Names.check("guest", spec.name());
+        if (spec.kernel() == null || !Files.isRegularFile(spec.kernel())) {
+            throw new DummException(Reason.NOT_FOUND, "kernel " + spec.kernel() + " does not exist");
+        }
+        if (!Files.isExecutable(spec.kernel())) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "kernel " + spec.kernel() + " is not executable");
+        }
+        if (spec.root() == null || !Files.isDirectory(spec.root())) {
+            throw new DummException(Reason.NOT_FOUND, "root " + spec.root() + " is not a directory");
+        }
+        if (!spec.root().isAbsolute() || spec.runDir() == null || !spec.runDir().isAbsolute()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "root and run dir must be absolute paths");
+        }
+        if (!Files.isRegularFile(spec.root().resolve(BootLayer.INIT.substring(1)))) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "root " + spec.root() + " has no " + BootLayer.INIT
+                    + ": mount the uml backend's boot layer on top of it");
+        }
+        if (spec.memoryMb() < MIN_MEMORY_MB) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "memory " + spec.memoryMb() + " MiB is below "
+                    + MIN_MEMORY_MB + " MiB");
+        }
+        if (spec.nice() < -20 || spec.nice() > 19) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "nice " + spec.nice() + " is outside -20..19");
+        }
+        if (spec.bootTimeout() != null && (spec.bootTimeout().isNegative() || spec.bootTimeout().isZero())) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "boot timeout must be positive");
+        }
+        String socket = spec.runDir().resolve(spec.name()).resolve("mconsole").toString();
+        if (socket.getBytes(StandardCharsets.UTF_8).length > UnixDatagram.MAX_PATH_BYTES) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "run dir " + spec.runDir() + " is too long: UML's socket "
+                    + socket + " must fit in " + UnixDatagram.MAX_PATH_BYTES + " bytes");
+        }
+        for (String arg : spec.extraArgs()) {
+            if (arg == null || arg.isBlank() || arg.chars().anyMatch(Character::isWhitespace)) {
+                throw new DummException(Reason.INVALID_ARGUMENT, "extra kernel argument '" + arg
+                        + "' is empty or contains white space");
+            }
+            for (String r : RESERVED) {
+                boolean device = r.equals("eth") || r.equals("vec");
+                if (device ? arg.matches(r + "\\d+[=:].*") : arg.startsWith(r)) {
+                    throw new DummException(Reason.INVALID_ARGUMENT, "extra kernel argument '" + arg
+                            + "' would override what Dumm sets itself");
+                }
+            }
+        }
+        Set<String> names = new HashSet<>();
+        Set<String> devices = new HashSet<>();
+        for (InterfaceSpec i : spec.interfaces()) {
+            checkInterface(i);
+            checkTapExists(i);
+            if (!names.add(i.name()) || !devices.add(UmlGuest.device(i))) {
+                throw new DummException(Reason.INVALID_ARGUMENT, "interface '" + i.name()
+                        + "' is listed twice or shares its UML device " + UmlGuest.device(i));
+            }
+        }
+    }
+
+    static void checkInterface(InterfaceSpec i) {
+        if (i == null || i.name() == null || !IFNAME.matcher(i.name()).matches()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "interface name '" + (i == null ? null : i.name())
+                    + "' is invalid (letters, digits, '_', '.', '-', at most 15)");
+        }
+        UmlGuest.number(i.name());
+        if (i.tap() == null || !IFNAME.matcher(i.tap()).matches()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "TAP name '" + i.tap() + "' of interface '" + i.name()
+                    + "' is invalid");
+        }
+        if (i.mac() != null && !MAC.matcher(i.mac()).matches()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "MAC '" + i.mac() + "' of interface '" + i.name()
+                    + "' is not of the form 02:00:00:00:00:01");
+        }
+        if (i.transport() == null) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "interface '" + i.name() + "' has no transport");
+        }
+    }
+
+    /** UML accepts a missing TAP and only fails when the guest brings the interface up: check first. */
+    static void checkTapExists(InterfaceSpec i) {
+        if (!Files.exists(Path.of("/sys/class/net", i.tap(), "tun_flags"))) {
+            throw new DummException(Reason.NOT_FOUND, "TAP '" + i.tap() + "' for interface '" + i.name()
+                    + "' does not exist on the host");
+        }
+    }
+
+    /** For tests and benchmarks: guests this instance tracks. */
+    Set<UmlGuest> guests() {
+        return Set.copyOf(guests);
+    }
+}

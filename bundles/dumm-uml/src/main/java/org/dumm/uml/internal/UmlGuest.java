@@ -1,0 +1,520 @@
+package org.dumm.uml.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.dumm.api.ConsoleSession;
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.api.ExecResult;
+import org.dumm.api.Transport;
+import org.dumm.api.spi.GuestHandle;
+import org.dumm.api.spi.GuestSpec;
+import org.dumm.api.spi.InterfaceSpec;
+import org.dumm.nativ.Errno;
+import org.dumm.nativ.Fcntl;
+import org.dumm.nativ.Native;
+
+/**
+ * A running UML guest: its process (watched through a pidfd), its mconsole and its exec agent.
+ * Exec with a zero or null timeout runs without a time limit in the guest.
+ */
+final class UmlGuest implements GuestHandle {
+
+    private static final System.Logger LOG = System.getLogger(UmlGuest.class.getName());
+    private static final Duration MCONSOLE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a reply may take beyond the command's own timeout (the agent kills it then). */
+    private static final long REPLY_GRACE_MS = 10_000;
+    private static final Pattern TRAILING_NUMBER = Pattern.compile("^.*?(\\d+)$");
+
+    private final UmlBackend backend;
+    private final GuestSpec spec;
+    private final RunFiles files;
+    private final int pid;
+    private final ProcessWatcher.Watch watch;
+    private final Mconsole mconsole;
+    private final CompletableFuture<Boolean> exited = new CompletableFuture<>();
+    /** Guest interface name to what was plugged (UML device derived from it). */
+    private final Map<String, InterfaceSpec> interfaces = new ConcurrentHashMap<>();
+    private final Object channelLock = new Object();
+    private AgentChannel channel;
+    private volatile boolean stopRequested;
+    private volatile boolean paused;
+    private volatile boolean detached;
+
+    UmlGuest(UmlBackend backend, GuestSpec spec, RunFiles files, int pid, ProcessWatcher.Watch watch,
+             boolean paused) {
+        this.backend = backend;
+        this.spec = spec;
+        this.files = files;
+        this.pid = pid;
+        this.watch = watch;
+        this.paused = paused;
+        this.mconsole = new Mconsole(spec.name(), files.mconsole.toString());
+        for (InterfaceSpec i : spec.interfaces()) {
+            interfaces.put(i.name(), i);
+        }
+        watch.exited().thenRun(this::onExit);
+    }
+
+    // ------------------------------------------------------------------ boot and adoption
+
+    /** Waits until mconsole and agent answer, then names the boot-time interfaces. */
+    void awaitBoot(long deadline) {
+        while (!Files.exists(files.mconsole)) {
+            checkBooting(deadline, "no mconsole socket yet");
+            sleep(10);
+        }
+        awaitMconsole(deadline);
+        connect(deadline);
+        for (InterfaceSpec i : spec.interfaces()) {
+            renameIfNeeded(i);
+        }
+    }
+
+    /** Waits for the mconsole to answer {@code version}. */
+    void awaitMconsole(long deadline) {
+        while (true) {
+            checkBooting(deadline, "mconsole does not answer");
+            try {
+                mconsole.call("version", Duration.ofMillis(Math.max(1, Math.min(500, millisLeft(deadline)))));
+                return;
+            } catch (DummException e) {
+                if (e.reason() != Reason.TIMEOUT && e.reason() != Reason.GUEST_FAILURE) {
+                    throw e;
+                }
+                sleep(20);
+            }
+        }
+    }
+
+    private void checkBooting(long deadline, String what) {
+        if (watch.exited().isDone() || !ProcessTools.isRunning(pid)) {
+            throw new DummException(Reason.GUEST_FAILURE, "its process exited");
+        }
+        if (System.nanoTime() > deadline) {
+            throw new DummException(Reason.TIMEOUT, "not ready after "
+                    + (spec.bootTimeout() == null ? "the default timeout" : spec.bootTimeout().toMillis() + " ms")
+                    + " (" + what + ")");
+        }
+    }
+
+    /** The agent channel, (re)connected when needed. */
+    private AgentChannel channel(long deadline) {
+        synchronized (channelLock) {
+            if (channel != null && channel.isOpen()) {
+                return channel;
+            }
+            return connect(deadline);
+        }
+    }
+
+    AgentChannel connect(long deadline) {
+        synchronized (channelLock) {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+            String device = "/proc/" + pid + "/fd/" + UmlBackend.AGENT_TERMINAL_FD;
+            String target = terminalOf(UmlBackend.AGENT_TERMINAL_FD);
+            if (target == null) {
+                throw new DummException(Reason.GUEST_FAILURE, "guest '" + spec.name() + "': process " + pid
+                        + " holds no agent terminal (not started by Dumm's uml backend?)");
+            }
+            channel = AgentChannel.connect(spec.name(), device, spec.name(), deadline);
+            channel.onRestart(() -> backend.events().execute(this::reapplyInterfaces));
+            return channel;
+        }
+    }
+
+    /** The pty path UML holds at {@code fd}, or null. */
+    private String terminalOf(int fd) {
+        try {
+            String t = Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd)))
+                    .toString();
+            return t.startsWith("/dev/pts/") ? t : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ GuestHandle
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public CompletionStage<Boolean> exited() {
+        return exited.minimalCompletionStage();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return !exited.isDone() && !watch.exited().isDone();
+    }
+
+    @Override
+    public void stop(Duration timeout) {
+        requireAttached();
+        if (!isAlive()) {
+            return;
+        }
+        stopRequested = true;
+        long deadline = System.nanoTime() + (timeout == null ? Duration.ofSeconds(10) : timeout).toNanos();
+        try {
+            if (paused) {
+                resume();
+            }
+            // hostfs writes sit in the guest's page cache; halt would drop them
+            long syncWait = Math.max(1, Math.min(5_000, millisLeft(deadline) / 2));
+            channel(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(syncWait, 2_000)))
+                    .call(AgentChannel.OP_SYNC, new byte[0], (int) syncWait, 0, syncWait + 500,
+                            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(syncWait));
+        } catch (DummException e) {
+            LOG.log(System.Logger.Level.DEBUG, "guest {0}: sync before halt failed: {1}", name(), e.getMessage());
+        }
+        try {
+            mconsole.request("halt", Duration.ofMillis(Math.max(1, Math.min(1_000, millisLeft(deadline)))));
+        } catch (DummException e) {
+            LOG.log(System.Logger.Level.DEBUG, "guest {0}: mconsole halt failed: {1}", name(), e.getMessage());
+        }
+        if (!awaitExit(millisLeft(deadline))) {
+            kill();
+        }
+    }
+
+    @Override
+    public void kill() {
+        requireAttached();
+        if (!isAlive()) {
+            awaitExit(5_000);
+            return;
+        }
+        stopRequested = true;
+        ProcessTools.killGroup(pid, "umid=" + spec.name());
+        if (!awaitExit(10_000)) {
+            throw new DummException(Reason.TIMEOUT, "guest '" + name() + "': process " + pid
+                    + " still there 10 s after SIGKILL");
+        }
+    }
+
+    private boolean awaitExit(long millis) {
+        try {
+            exited.get(Math.max(0, millis), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (Exception e) {
+            return exited.isDone();
+        }
+    }
+
+    @Override
+    public void pause() {
+        requireAlive();
+        if (paused) {
+            return;
+        }
+        mconsole.call("stop", MCONSOLE_TIMEOUT);
+        paused = true;
+        try {
+            Files.writeString(files.pausedMarker, "paused by Dumm\n");
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "guest {0}: cannot record the pause in {1}: {2}",
+                    name(), files.pausedMarker, e.getMessage());
+        }
+    }
+
+    @Override
+    public void resume() {
+        requireAlive();
+        if (!paused) {
+            return;
+        }
+        mconsole.call("go", MCONSOLE_TIMEOUT);
+        paused = false;
+        RunFiles.deleteQuietly(files.pausedMarker);
+    }
+
+    @Override
+    public boolean isPaused() {
+        return paused && isAlive();
+    }
+
+    @Override
+    public void plugInterface(InterfaceSpec iface) {
+        UmlBackend.checkInterface(iface);
+        requireRunning();
+        UmlBackend.checkTapExists(iface);
+        String device = device(iface);
+        synchronized (interfaces) {
+            if (interfaces.containsKey(iface.name())) {
+                throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "' already has interface '"
+                        + iface.name() + "'");
+            }
+            for (InterfaceSpec other : interfaces.values()) {
+                if (device(other).equals(device)) {
+                    throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "': interface '"
+                            + iface.name() + "' needs UML device " + device + ", which '" + other.name() + "' uses");
+                }
+            }
+            mconsole.call("config " + UmlBackend.deviceConfig(iface), MCONSOLE_TIMEOUT);
+            try {
+                renameIfNeeded(iface);
+            } catch (DummException e) {
+                mconsole.request("remove " + device, MCONSOLE_TIMEOUT); // roll back
+                throw e;
+            }
+            interfaces.put(iface.name(), iface);
+        }
+    }
+
+    @Override
+    public void unplugInterface(String ifaceName) {
+        requireRunning();
+        synchronized (interfaces) {
+            InterfaceSpec known = interfaces.get(ifaceName);
+            if (known == null && !TRAILING_NUMBER.matcher(ifaceName).matches()) {
+                throw new DummException(Reason.NOT_FOUND, "guest '" + name() + "' has no interface '" + ifaceName + "'");
+            }
+            // UML refuses to remove an interface that is up in the guest
+            AgentChannel.Reply down = agentCall(AgentChannel.OP_IFDOWN, ifaceName.getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(10));
+            String downError = down.agentError() ? down.errText() : null;
+            if (known == null && downError != null) {
+                throw new DummException(Reason.NOT_FOUND, "guest '" + name() + "' has no interface '" + ifaceName + "'");
+            }
+            // an interface Dumm does not know (plugged before a restart and not in the spec):
+            // try the UML devices its number could mean that no known interface uses
+            List<String> candidates = new ArrayList<>();
+            if (known != null) {
+                candidates.add(device(known));
+            } else {
+                for (String d : List.of("eth" + number(ifaceName), "vec" + number(ifaceName))) {
+                    if (interfaces.values().stream().noneMatch(i -> device(i).equals(d))) {
+                        candidates.add(d);
+                    }
+                }
+            }
+            String lastError = "no UML device to remove";
+            for (String device : candidates) {
+                Mconsole.Reply r = mconsole.request("remove " + device, MCONSOLE_TIMEOUT);
+                if (!r.error()) {
+                    interfaces.remove(ifaceName);
+                    return;
+                }
+                lastError = device + ": " + r.text();
+            }
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': unplugging '" + ifaceName
+                    + "' failed (" + lastError + (downError != null ? "; ifdown: " + downError : "") + ")");
+        }
+    }
+
+    @Override
+    public ExecResult exec(String command, Duration timeout) {
+        if (command == null || command.isEmpty()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "command is empty");
+        }
+        byte[] cmd = command.getBytes(StandardCharsets.UTF_8);
+        if (cmd.length > AgentChannel.MAX_PAYLOAD) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "command is " + cmd.length + " bytes, at most "
+                    + AgentChannel.MAX_PAYLOAD + " allowed");
+        }
+        if (command.indexOf('\0') >= 0) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "command contains a NUL character");
+        }
+        if (timeout != null && timeout.isNegative()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "timeout " + timeout + " is negative");
+        }
+        requireRunning();
+        long limitMs = timeout == null || timeout.isZero() ? 0
+                : Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE));
+        long start = System.nanoTime();
+        AgentChannel ch = channel(start + TimeUnit.SECONDS.toNanos(10));
+        long wait = limitMs == 0 ? Long.MAX_VALUE / 2 : limitMs + REPLY_GRACE_MS;
+        AgentChannel.Reply r = ch.call(AgentChannel.OP_EXEC, cmd, (int) limitMs, UmlBackend.OUTPUT_CAP,
+                wait, start + TimeUnit.SECONDS.toNanos(30));
+        if (r.agentError()) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + r.errText());
+        }
+        return new ExecResult(r.status(), r.out(), r.err(), Duration.ofNanos(System.nanoTime() - start),
+                (r.flags() & AgentChannel.F_TIMEDOUT) != 0, (r.flags() & AgentChannel.F_TRUNCATED) != 0);
+    }
+
+    @Override
+    public ConsoleSession console() {
+        requireAlive();
+        String device = terminalOf(UmlBackend.CONSOLE_TERMINAL_FD);
+        if (device == null) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "' has no console terminal");
+        }
+        int fd = Native.libc().open("/proc/" + pid + "/fd/" + UmlBackend.CONSOLE_TERMINAL_FD,
+                Fcntl.O_RDWR | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': opening its console "
+                    + device + ": " + Errno.name(Native.errno()));
+        }
+        return new PtyConsole(fd, device);
+    }
+
+    @Override
+    public void detach() {
+        detached = true;
+        watch.cancel();
+        closeChannels();
+        backend.forget(this);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private AgentChannel.Reply agentCall(int op, byte[] payload, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        return channel(deadline).call(op, payload, 0, 0, wait.toMillis(), deadline);
+    }
+
+    private void renameIfNeeded(InterfaceSpec iface) {
+        String born = device(iface);
+        if (born.equals(iface.name())) {
+            return;
+        }
+        byte[] from = born.getBytes(StandardCharsets.UTF_8);
+        byte[] to = iface.name().getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[from.length + 1 + to.length];
+        System.arraycopy(from, 0, payload, 0, from.length);
+        System.arraycopy(to, 0, payload, from.length + 1, to.length);
+        AgentChannel.Reply r = agentCall(AgentChannel.OP_RENAME, payload, Duration.ofSeconds(10));
+        if (r.agentError()) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': naming interface "
+                    + iface.name() + ": " + r.errText());
+        }
+    }
+
+    /**
+     * After a reboot inside the guest (UML re-executes itself, same pid, same arguments) the
+     * boot-time interfaces are back under UML's names and hot-plugged ones are gone: restore both.
+     */
+    private void reapplyInterfaces() {
+        if (!isAlive() || detached) {
+            return;
+        }
+        synchronized (interfaces) {
+            for (InterfaceSpec i : interfaces.values()) {
+                try {
+                    if (!spec.interfaces().contains(i)) {
+                        mconsole.request("config " + UmlBackend.deviceConfig(i), MCONSOLE_TIMEOUT);
+                    }
+                    renameIfNeeded(i);
+                } catch (DummException e) {
+                    LOG.log(System.Logger.Level.WARNING, "guest {0}: restoring interface {1} after a reboot: {2}",
+                            name(), i.name(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The UML device of an interface: ethN for tuntap, vecN for vector, N from the name. */
+    static String device(InterfaceSpec iface) {
+        return (iface.transport() == Transport.VECTOR ? "vec" : "eth") + number(iface.name());
+    }
+
+    static int number(String ifaceName) {
+        Matcher m = TRAILING_NUMBER.matcher(ifaceName);
+        if (!m.matches() || m.group(1).length() > 4) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "interface name '" + ifaceName
+                    + "' must end in a number (UML numbers its devices, e.g. eth0)");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    private void requireAttached() {
+        if (detached) {
+            throw new DummException(Reason.INVALID_STATE, "guest '" + name() + "' is detached from this backend");
+        }
+    }
+
+    private void requireAlive() {
+        requireAttached();
+        if (!isAlive()) {
+            throw new DummException(Reason.INVALID_STATE, "guest '" + name() + "' is not running");
+        }
+    }
+
+    private void requireRunning() {
+        requireAlive();
+        if (paused) {
+            throw new DummException(Reason.INVALID_STATE, "guest '" + name() + "' is paused");
+        }
+    }
+
+    private void closeChannels() {
+        synchronized (channelLock) {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+        }
+        mconsole.close();
+    }
+
+    /** Runs once the process is gone (watcher thread pool): clean up, then report. */
+    private void onExit() {
+        if (detached) {
+            return;
+        }
+        // the leader is gone; its helpers and address-space processes were sent SIGKILL with it
+        if (!ProcessTools.awaitGroupGone(pid, "umid=" + spec.name(), 3_000)) {
+            LOG.log(System.Logger.Level.WARNING, "guest {0}: processes of group {1} outlive it",
+                    name(), String.valueOf(pid));
+        }
+        closeChannels();
+        files.removeStale();
+        paused = false;
+        backend.forget(this);
+        if (!stopRequested) {
+            LOG.log(System.Logger.Level.WARNING, "guest {0} (pid {1}) died: {2}", name(), String.valueOf(pid),
+                    files.consoleTail(3));
+        }
+        exited.complete(stopRequested);
+    }
+
+    /** Kills a guest that failed to boot or to be adopted and waits for it to be gone. */
+    void abandon() {
+        stopRequested = true;
+        ProcessTools.killGroup(pid, "umid=" + spec.name());
+        awaitExit(10_000);
+        closeChannels();
+    }
+
+    private static long millisLeft(long deadline) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DummException(Reason.GUEST_FAILURE, "interrupted");
+        }
+    }
+}
