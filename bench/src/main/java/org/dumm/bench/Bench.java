@@ -1026,7 +1026,7 @@ public final class Bench {
         bridges = new LinuxBridgeDriver(MARKER);
         unionFs = new OverlayUnionFs();
         backend = new UmlBackend();
-        mesh = BenchMeshes.create(meshDir, taps, bridges, unionFs, new FileTemplateStore(meshDir, unionFs), backend,
+        mesh = BenchMeshes.create(meshDir, taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
                 opt.startConcurrency);
         // Made once up front: concurrent first starts race on creating it (a dumm-uml bug the
         // bench found; see the report), and that race is not what the timings are about.

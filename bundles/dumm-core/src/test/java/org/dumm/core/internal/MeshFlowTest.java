@@ -62,7 +62,7 @@ public class MeshFlowTest {
         m.taps = taps;
         m.bridgeDriver = bridges;
         m.unionFs = unionFs;
-        m.templates = new FileTemplateStore(workDir, unionFs);
+        m.templates = FileTemplateStore.at(workDir, unionFs);
         m.addBackend(backend);
         m.activate(config(workDir));
         return m;

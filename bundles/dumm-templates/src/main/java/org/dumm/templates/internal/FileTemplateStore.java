@@ -53,13 +53,25 @@ public final class FileTemplateStore implements TemplateStore {
 
     @Activate
     public FileTemplateStore(@Reference(name = "unionFs") UnionFs unionFs, Map<String, Object> properties) {
-        this(workDir(properties), unionFs);
+        this(new Setup(workDir(properties), unionFs));
     }
 
     /** A store under {@code workDir} (tests and embedding without OSGi). */
-    public FileTemplateStore(Path workDir, UnionFs unionFs) {
-        this.templatesDir = workDir.toAbsolutePath().normalize().resolve("templates");
-        this.unionFs = unionFs;
+    public static FileTemplateStore at(Path workDir, UnionFs unionFs) {
+        return new FileTemplateStore(new Setup(workDir, unionFs));
+    }
+
+    /**
+     * What both ways of making a store share. A record rather than a second two-argument
+     * constructor: SCR picks the activation constructor by its arity, and would try (and log an
+     * error for) a public one of the same arity with a Path in it.
+     */
+    private record Setup(Path workDir, UnionFs unionFs) {
+    }
+
+    private FileTemplateStore(Setup setup) {
+        this.templatesDir = setup.workDir().toAbsolutePath().normalize().resolve("templates");
+        this.unionFs = setup.unionFs();
         this.loaded = readLoaded();
     }
 

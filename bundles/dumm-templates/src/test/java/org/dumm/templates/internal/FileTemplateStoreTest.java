@@ -50,7 +50,7 @@ public class FileTemplateStoreTest {
         alice = fx.root("dmua", "dmubox");
         bob = fx.root("dmub", "dmubox");
         write(alice.diff().resolve("probe"), "diff-version\n");
-        store = new FileTemplateStore(fx.base, unionFs);
+        store = FileTemplateStore.at(fx.base, unionFs);
     }
 
     @After
@@ -152,7 +152,7 @@ public class FileTemplateStoreTest {
         // bob is untouched by alice's scenario
         assertEquals("welcome\n", read(bob.union().resolve("etc/motd")));
         // a store opened afresh (Karaf restart) knows what is loaded
-        assertEquals(Optional.of("dmuscen"), new FileTemplateStore(fx.base, unionFs).loaded());
+        assertEquals(Optional.of("dmuscen"), FileTemplateStore.at(fx.base, unionFs).loaded());
         DummException refused = expectFailure(() -> store.delete("dmuscen"));
         assertEquals(Reason.INVALID_STATE, refused.reason());
         assertTrue(Files.isDirectory(layer));
@@ -162,7 +162,7 @@ public class FileTemplateStoreTest {
         store.unload(List.of(alice, bob));
 
         assertEquals(Optional.empty(), store.loaded());
-        assertEquals(Optional.empty(), new FileTemplateStore(fx.base, unionFs).loaded());
+        assertEquals(Optional.empty(), FileTemplateStore.at(fx.base, unionFs).loaded());
         assertEquals("diff-version\n", read(alice.union().resolve("probe")));
         assertEquals("welcome\n", read(alice.union().resolve("etc/motd")));
         assertFalse(Files.exists(alice.union().resolve("etc/scenario.conf")));

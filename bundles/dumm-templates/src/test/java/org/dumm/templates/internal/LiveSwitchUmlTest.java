@@ -92,7 +92,7 @@ public class LiveSwitchUmlTest {
         GuestRoot r = fx.root("dmug", "dmubox");
         root = new GuestRoot(r.guest(), r.master(), r.diff(), r.workBase(), r.union(), boot);
         write(root.diff().resolve("probe"), "diff-version\n");
-        store = new FileTemplateStore(fx.base, unionFs);
+        store = FileTemplateStore.at(fx.base, unionFs);
         store.create("dmuscen");
         write(store.layerDir("dmuscen", "dmug").resolve("probe"), "template-version\n");
         write(store.layerDir("dmuscen", "dmug").resolve("trigger"), "");

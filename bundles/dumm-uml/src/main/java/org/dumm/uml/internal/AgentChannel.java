@@ -3,6 +3,7 @@ package org.dumm.uml.internal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,7 +48,16 @@ final class AgentChannel implements AutoCloseable {
     private static final int REP_MAGIC = 0x31524d44; // "DMR1"
     private static final int HEADER = 24;
     private static final int POLL_MS = 250;
-    private static final int PING_INTERVAL_MS = 50;
+    /**
+     * Pings while waiting for the agent back off from 50 ms to 2 s, and stop after
+     * {@value #MAX_PINGS}: until the agent opens its terminal, every ping stays queued in the
+     * guest's line (cooked mode, no newline), and once ~4 KB are queued UML throttles the line
+     * and, here, never reads its host fd again: the agent's hello still gets out, but no request
+     * ever reaches it (seen with 8 guests booting at once, which takes 10-20 s).
+     */
+    private static final int FIRST_PING_INTERVAL_MS = 50;
+    private static final int MAX_PING_INTERVAL_MS = 2_000;
+    private static final int MAX_PINGS = 40;
     private static final int EFD_CLOEXEC = 02000000;
     private static final int EFD_NONBLOCK = 04000;
 
@@ -120,38 +130,46 @@ final class AgentChannel implements AutoCloseable {
 
     private void awaitAgent(String umid, long deadlineNanos) {
         String expected = "umid=" + umid;
-        while (true) {
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': its agent did not answer");
+        // the agent says hello when it opens its terminal; pings cover a hello we missed (sent
+        // before we listened, or flushed by us). Any ping's answer will do, so all stay pending.
+        CompletableFuture<Reply> pong = new CompletableFuture<>();
+        List<Integer> pingIds = new ArrayList<>();
+        long interval = FIRST_PING_INTERVAL_MS;
+        Reply r;
+        try {
+            while (true) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': its agent did not answer");
+                }
+                if (pingIds.size() < MAX_PINGS) {
+                    int id = ids.incrementAndGet();
+                    pingIds.add(id);
+                    pending.put(id, pong);
+                    write(frame(id, OP_PING, 0, 0, new byte[0]), deadlineNanos);
+                }
+                long wait = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, interval);
+                interval = Math.min(MAX_PING_INTERVAL_MS, interval * 2);
+                try {
+                    r = (Reply) CompletableFuture.anyOf(pong, hello).get(wait, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    // ping again, or keep waiting
+                }
             }
-            // the agent says hello when it opens its terminal; a ping covers a hello we missed
-            // (sent before we listened, or eaten while the guest side was not raw yet)
-            int id = ids.incrementAndGet();
-            CompletableFuture<Reply> pong = new CompletableFuture<>();
-            pending.put(id, pong);
-            Reply r;
-            try {
-                write(frame(id, OP_PING, 0, 0, new byte[0]), deadlineNanos);
-                long wait = Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, PING_INTERVAL_MS);
-                r = (Reply) CompletableFuture.anyOf(pong, hello).get(wait, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                continue;
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof DummException d ? d
-                        : new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': interrupted");
-            } finally {
-                pending.remove(id);
-            }
-            String text = new String(r.out(), StandardCharsets.UTF_8);
-            if (!text.contains(expected)) {
-                throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest
-                        + "': its agent terminal answers for another guest (" + text + ")");
-            }
-            return;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof DummException d ? d
+                    : new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': interrupted");
+        } finally {
+            pingIds.forEach(pending::remove);
+        }
+        String text = new String(r.out(), StandardCharsets.UTF_8);
+        if (!text.contains(expected)) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest
+                    + "': its agent terminal answers for another guest (" + text + ")");
         }
     }
 
