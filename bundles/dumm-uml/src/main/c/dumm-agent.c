@@ -58,7 +58,7 @@
  * child may keep its stdout open before the answer goes out anyway. */
 #define GRACE_MS 100
 
-enum { OP_PING = 1, OP_EXEC = 2, OP_SYNC = 3, OP_IFDOWN = 4, OP_RENAME = 5 };
+enum { OP_PING = 1, OP_EXEC = 2, OP_SYNC = 3, OP_IFDOWN = 4, OP_RENAME = 5, OP_IFUP = 6 };
 enum { F_TIMEDOUT = 1, F_TRUNCATED = 2, F_AGENT_ERROR = 4 };
 
 static const char *const JOB_ENV[] = {
@@ -497,21 +497,24 @@ static int if_socket(void) {
     return s;
 }
 
-static void op_ifdown(uint32_t id, const char *name) {
+/* Sets or clears IFF_UP with two ioctls: no process in the guest, so ~0.1 ms instead of the
+ * 5-30 ms that forking `ip` costs under UML. */
+static void op_ifflags(uint32_t id, uint8_t op, const char *name, int up) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
     int s = if_socket();
     if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
-        reply_error(id, OP_IFDOWN, "%s: %s", name, strerror(errno));
+        reply_error(id, op, "%s: %s", name, strerror(errno));
         if (s >= 0) close(s);
         return;
     }
-    ifr.ifr_flags &= ~IFF_UP;
+    if (up) ifr.ifr_flags |= IFF_UP;
+    else ifr.ifr_flags &= ~IFF_UP;
     if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) {
-        reply_error(id, OP_IFDOWN, "%s down: %s", name, strerror(errno));
+        reply_error(id, op, "%s %s: %s", name, up ? "up" : "down", strerror(errno));
     } else {
-        reply(id, OP_IFDOWN, 0, 0, NULL, 0, NULL, 0);
+        reply(id, op, 0, 0, NULL, 0, NULL, 0);
     }
     close(s);
 }
@@ -550,7 +553,10 @@ static void handle_request(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_
         start_job(id, op, timeout_ms, 0, "sync", 4);
         break;
     case OP_IFDOWN:
-        op_ifdown(id, payload);
+        op_ifflags(id, op, payload, 0);
+        break;
+    case OP_IFUP:
+        op_ifflags(id, op, payload, 1);
         break;
     case OP_RENAME: {
         size_t first = strlen(payload);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 import org.dumm.api.ConsoleSession;
+import org.dumm.api.DummException;
 import org.dumm.api.ExecResult;
 
 /**
@@ -48,6 +49,21 @@ public interface GuestHandle {
 
     /** Brings the interface down in the guest and unplugs it. */
     void unplugInterface(String ifaceName);
+
+    /**
+     * Sets an interface up or down inside the guest. The default runs {@code ip link} through
+     * {@link #exec}; backends with a cheaper way (no process in the guest) override it.
+     *
+     * @throws DummException GUEST_FAILURE when the guest has no such interface
+     */
+    default void setLinkUp(String ifaceName, boolean up) {
+        ExecResult r = exec("ip link set dev " + ifaceName + (up ? " up" : " down"), Duration.ofSeconds(10));
+        if (!r.succeeded()) {
+            throw new DummException(DummException.Reason.GUEST_FAILURE,
+                    "guest '" + name() + "': setting " + ifaceName + (up ? " up" : " down") + " failed: "
+                            + r.stderrText().trim());
+        }
+    }
 
     /**
      * Runs {@code /bin/sh -c command} in the guest. Several calls may run at once.

@@ -128,18 +128,30 @@ final class MeshStore {
                 new MeshFile(bridges.stream().sorted().map(BridgeFile::new).toList(), links));
     }
 
+    /**
+     * What this store last wrote to each file: a write of the same bytes to a file still there is
+     * skipped, so that e.g. connecting an interface (mesh.json changes, guest.json does not)
+     * pays for one fsync, not two.
+     */
+    private final Map<Path, byte[]> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
+
     private void write(Path file, Object value) {
         try {
+            byte[] bytes = json.writeValueAsBytes(value);
+            if (java.util.Arrays.equals(lastWritten.get(file), bytes) && Files.isRegularFile(file)) {
+                return;
+            }
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            byte[] bytes = json.writeValueAsBytes(value);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            lastWritten.put(file, bytes);
         } catch (IOException e) {
+            lastWritten.remove(file);
             throw new DummException(Reason.HOST_ERROR, "cannot write " + file + ": " + e.getMessage(), e);
         }
     }

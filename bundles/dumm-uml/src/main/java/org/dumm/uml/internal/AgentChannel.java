@@ -36,6 +36,7 @@ final class AgentChannel implements AutoCloseable {
     static final int OP_SYNC = 3;
     static final int OP_IFDOWN = 4;
     static final int OP_RENAME = 5;
+    static final int OP_IFUP = 6;
 
     static final int F_TIMEDOUT = 1;
     static final int F_TRUNCATED = 2;
@@ -58,6 +59,8 @@ final class AgentChannel implements AutoCloseable {
     private static final int FIRST_PING_INTERVAL_MS = 50;
     private static final int MAX_PING_INTERVAL_MS = 2_000;
     private static final int MAX_PINGS = 40;
+    /** How long a request waits for its answer before {@link #nudge} (a ping) follows it. */
+    private static final long NUDGE_AFTER_MS = 1_000;
     private static final int EFD_CLOEXEC = 02000000;
     private static final int EFD_NONBLOCK = 04000;
 
@@ -196,7 +199,21 @@ final class AgentChannel implements AutoCloseable {
         pending.put(id, reply);
         try {
             write(frame(id, op, timeoutMillis, cap, payload), writeDeadlineNanos);
-            return reply.get(waitMillis, TimeUnit.MILLISECONDS);
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            int nudges = 0;
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                try {
+                    return reply.get(Math.max(0, Math.min(left, NUDGE_AFTER_MS)), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    if (left <= NUDGE_AFTER_MS) {
+                        throw e;
+                    }
+                    if (nudges++ < MAX_PINGS) {
+                        nudge();
+                    }
+                }
+            }
         } catch (TimeoutException e) {
             throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': no answer from its agent within "
                     + Duration.ofMillis(waitMillis).toMillis() + " ms");
@@ -209,6 +226,21 @@ final class AgentChannel implements AutoCloseable {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': interrupted while waiting for its agent");
         } finally {
             pending.remove(id);
+        }
+    }
+
+    /**
+     * Sends a ping nobody waits for. UML watches the host side of the agent's terminal with
+     * edge-triggered epoll, and after a pause (mconsole stop/go) or under heavy load a wake-up
+     * is sometimes lost: the request then sits unread in the host pty until more bytes arrive.
+     * These bytes are that arrival; the agent answers the ping and the reply is dropped.
+     */
+    private void nudge() {
+        try {
+            write(frame(ids.incrementAndGet(), OP_PING, 0, 0, new byte[0]),
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
+        } catch (DummException e) {
+            // the terminal is full or closed: the caller's own wait says what happened
         }
     }
 

@@ -290,6 +290,16 @@ final class UmlGuest implements GuestHandle {
     }
 
     @Override
+    public void setLinkUp(String ifaceName, boolean up) {
+        requireRunning();
+        int op = up ? AgentChannel.OP_IFUP : AgentChannel.OP_IFDOWN;
+        AgentChannel.Reply r = agentCall(op, ifaceName.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+        if (r.agentError()) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + r.errText());
+        }
+    }
+
+    @Override
     public void unplugInterface(String ifaceName) {
         requireRunning();
         synchronized (interfaces) {
