@@ -107,6 +107,10 @@ public abstract class DummTestSupport {
         options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", freePort()));
         options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", freePort()));
         options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", freePort()));
+        // A device marker of this run's own, so that nothing a test does (or cleans up) can touch
+        // the devices of a Dumm running on the host; test classes may set their own after this.
+        options.add(editConfigurationFilePut("etc/org.dumm.cfg", "deviceAliasPrefix", Isolation.aliasPrefix("feat")));
+        options.add(editConfigurationFilePut("etc/org.dumm.cfg", "deviceGroup", Integer.toString(Isolation.deviceGroup(2))));
 
         // Pax Exam installs its own feature into the container from the build's local
         // repository (which may be a scratch one given with -Dmaven.repo.local).

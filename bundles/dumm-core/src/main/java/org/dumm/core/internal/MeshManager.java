@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -102,6 +103,8 @@ public class MeshManager implements Mesh {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeshManager.class);
     private static final int MAX_MEMORY_MB = 65536;
+    /** Guests re-adopted at once after a restart. */
+    private static final int ADOPT_THREADS = 8;
     private static final Duration ADDRESS_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     /** Run inside a guest after each boot, once its interfaces have their addresses. */
@@ -224,16 +227,38 @@ public class MeshManager implements Mesh {
         }
     }
 
+    /**
+     * Re-adopts the backend's guests in parallel: each attach waits on its guest's mconsole and
+     * agent (a few to tens of ms under UML), and a restart with many guests should not pay
+     * for them one after another.
+     */
     private void adoptAll(GuestBackend backend) {
-        for (GuestEntry e : guests.values()) {
-            if (e.record.backend().equals(backend.name()) && e.handle == null) {
-                try {
-                    adopt(e, backend);
-                } catch (RuntimeException ex) {
-                    LOG.warn("cannot re-adopt guest '{}': {}", e.name, ex.getMessage());
-                    setState(e, GuestState.STOPPED);
-                }
+        List<GuestEntry> todo = guests.values().stream()
+                .filter(e -> e.record.backend().equals(backend.name()) && e.handle == null).toList();
+        if (todo.isEmpty()) {
+            return;
+        }
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(ADOPT_THREADS, todo.size()),
+                r -> new Thread(r, "dumm-adopt-" + n.incrementAndGet()));
+        try {
+            List<Callable<Void>> tasks = new ArrayList<>();
+            for (GuestEntry e : todo) {
+                tasks.add(() -> {
+                    try {
+                        adopt(e, backend);
+                    } catch (RuntimeException ex) {
+                        LOG.warn("cannot re-adopt guest '{}': {}", e.name, ex.getMessage());
+                        setState(e, GuestState.STOPPED);
+                    }
+                    return null;
+                });
             }
+            pool.invokeAll(tasks);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } finally {
+            pool.shutdownNow();
         }
     }
 
