@@ -745,7 +745,9 @@ public final class Bench {
         List<BareUml.Guest> list = new ArrayList<>();
         ExecutorService waiters = Executors.newFixedThreadPool(n);
         List<Future<Boolean>> ready = new ArrayList<>();
-        long deadline = t1 + Duration.ofSeconds(Math.max(120, n * 2L)).toNanos();
+        // all n boot at once and share the CPU, so none is ready much before the last: ~3 s per guest
+        // on a slow day on 2 cores (50 took 150 s); the deadline must not cut that short
+        long deadline = t1 + Duration.ofSeconds(Math.max(180, n * 6L)).toNanos();
         AtomicLong lastReady = new AtomicLong(t1);
         try {
             for (int i = 0; i < n; i++) {

@@ -256,12 +256,12 @@ final class AgentChannel implements AutoCloseable {
 
     private static byte[] frame(int id, int op, int timeoutMillis, int cap, byte[] payload) {
         byte[] f = new byte[HEADER + payload.length];
-        putInt(f, 0, REQ_MAGIC);
-        putInt(f, 4, id);
+        LittleEndian.putInt(f, 0, REQ_MAGIC);
+        LittleEndian.putInt(f, 4, id);
         f[8] = (byte) op;
-        putInt(f, 12, timeoutMillis);
-        putInt(f, 16, cap);
-        putInt(f, 20, payload.length);
+        LittleEndian.putInt(f, 12, timeoutMillis);
+        LittleEndian.putInt(f, 16, cap);
+        LittleEndian.putInt(f, 20, payload.length);
         System.arraycopy(payload, 0, f, HEADER, payload.length);
         return f;
     }
@@ -374,8 +374,8 @@ final class AgentChannel implements AutoCloseable {
             if (len - pos < HEADER) {
                 return pos;
             }
-            long outLen = getInt(b, pos + 16) & 0xffffffffL;
-            long errLen = getInt(b, pos + 20) & 0xffffffffL;
+            long outLen = LittleEndian.getInt(b, pos + 16) & 0xffffffffL;
+            long errLen = LittleEndian.getInt(b, pos + 20) & 0xffffffffL;
             if (outLen + errLen > Integer.MAX_VALUE - HEADER - 16) {
                 pos += 4; // not a real header
                 continue;
@@ -384,10 +384,10 @@ final class AgentChannel implements AutoCloseable {
             if (len - pos < total) {
                 return pos;
             }
-            int id = getInt(b, pos + 4);
+            int id = LittleEndian.getInt(b, pos + 4);
             int op = b[pos + 8] & 0xff;
             int flags = b[pos + 9] & 0xff;
-            int status = getInt(b, pos + 12);
+            int status = LittleEndian.getInt(b, pos + 12);
             boolean isHello = id == 0 && op == OP_PING;
             if (isHello && hello.isDone()) {
                 // a second hello: a new agent, so the guest rebooted and took our requests with it
@@ -414,7 +414,7 @@ final class AgentChannel implements AutoCloseable {
 
     private static int indexOfMagic(byte[] b, int from, int len) {
         for (int i = from; i + 4 <= len; i++) {
-            if (getInt(b, i) == REP_MAGIC) {
+            if (LittleEndian.getInt(b, i) == REP_MAGIC) {
                 return i;
             }
         }
@@ -428,17 +428,6 @@ final class AgentChannel implements AutoCloseable {
         DummException e = new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': " + why);
         pending.values().forEach(f -> f.completeExceptionally(e));
         hello.completeExceptionally(e);
-    }
-
-    private static void putInt(byte[] b, int off, int v) {
-        b[off] = (byte) v;
-        b[off + 1] = (byte) (v >>> 8);
-        b[off + 2] = (byte) (v >>> 16);
-        b[off + 3] = (byte) (v >>> 24);
-    }
-
-    private static int getInt(byte[] b, int off) {
-        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
     }
 
     /**

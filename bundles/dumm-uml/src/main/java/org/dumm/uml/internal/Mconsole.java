@@ -67,9 +67,9 @@ final class Mconsole implements AutoCloseable {
                     + " bytes, UML takes at most " + (MAX_DATA - 1));
         }
         java.util.Arrays.fill(request, (byte) 0);
-        putInt(request, 0, MAGIC);
-        putInt(request, 4, VERSION);
-        putInt(request, 8, cmd.length);
+        LittleEndian.putInt(request, 0, MAGIC);
+        LittleEndian.putInt(request, 4, VERSION);
+        LittleEndian.putInt(request, 8, cmd.length);
         System.arraycopy(cmd, 0, request, 12, cmd.length);
         if (socket == null) {
             socket = UnixDatagram.open();
@@ -96,9 +96,9 @@ final class Mconsole implements AutoCloseable {
             if (n < 12) {
                 continue;
             }
-            int err = getInt(reply, 0);
-            int more = getInt(reply, 4);
-            int len = Math.min(getInt(reply, 8), Math.min(MAX_DATA, n - 12));
+            int err = LittleEndian.getInt(reply, 0);
+            int more = LittleEndian.getInt(reply, 4);
+            int len = Math.min(LittleEndian.getInt(reply, 8), Math.min(MAX_DATA, n - 12));
             if (first) {
                 error = err != 0; // UML sets err on the first part only
                 first = false;
@@ -112,18 +112,6 @@ final class Mconsole implements AutoCloseable {
                 return new Reply(error, text.toString());
             }
         }
-    }
-
-    private static void putInt(byte[] b, int off, int v) {
-        // UML reads the header in host byte order; Dumm's hosts are little-endian (x86_64, aarch64)
-        b[off] = (byte) v;
-        b[off + 1] = (byte) (v >>> 8);
-        b[off + 2] = (byte) (v >>> 16);
-        b[off + 3] = (byte) (v >>> 24);
-    }
-
-    private static int getInt(byte[] b, int off) {
-        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
     }
 
     @Override
