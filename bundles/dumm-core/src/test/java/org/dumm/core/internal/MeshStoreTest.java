@@ -55,4 +55,22 @@ public class MeshStoreTest {
         store.saveMesh(List.of(), List.of(bob));
         assertNull(new MeshStore(dir).load().guests().get("bob").interfaces().get(0).bridge());
     }
+
+    @Test
+    public void anUnchangedFileIsNotWrittenAgainButAMissingOneIs() throws Exception {
+        MeshStore store = new MeshStore(dir);
+        GuestRecord carol = new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(), List.of());
+        store.saveGuest(carol);
+        Path file = dir.resolve("guests/carol/guest.json");
+        Object inode = Files.getAttribute(file, "unix:ino");
+        store.saveGuest(carol); // same bytes: skipped (a write would rename a new inode into place)
+        assertEquals(inode, Files.getAttribute(file, "unix:ino"));
+
+        store.saveGuest(new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
+        assertTrue(Files.readString(file).contains("96"));
+
+        Files.delete(file);
+        store.saveGuest(new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
+        assertTrue("a file removed behind the store's back is written again", Files.isRegularFile(file));
+    }
 }

@@ -231,6 +231,22 @@ public class UmlGuestTest {
     }
 
     @Test
+    public void setLinkUpTogglesTheInterfaceWithoutAProcess() {
+        guest.plugInterface(new InterfaceSpec("eth4", TAP2, null, Transport.TUNTAP));
+        try {
+            guest.setLinkUp("eth4", true);
+            assertEquals("1\n", sh("echo $(( $(cat /sys/class/net/eth4/flags) & 1 ))").stdoutText());
+            guest.setLinkUp("eth4", false);
+            assertEquals("0\n", sh("echo $(( $(cat /sys/class/net/eth4/flags) & 1 ))").stdoutText());
+            DummException e = assertThrows(DummException.class, () -> guest.setLinkUp("eth77", true));
+            assertEquals(DummException.Reason.GUEST_FAILURE, e.reason());
+            assertTrue(e.getMessage(), e.getMessage().contains("eth77"));
+        } finally {
+            guest.unplugInterface("eth4");
+        }
+    }
+
+    @Test
     public void hotPlugAndUnplugVector() {
         String mac = "02:d3:00:00:00:13";
         guest.plugInterface(new InterfaceSpec("eth3", TAP3, mac, Transport.VECTOR));
