@@ -32,7 +32,7 @@ import org.dumm.api.Master;
 import org.dumm.api.MasterRequest;
 import org.dumm.api.Transport;
 import org.dumm.bridge.internal.LinuxBridgeDriver;
-import org.dumm.core.internal.BenchMeshes;
+import org.dumm.core.internal.EmbeddedMesh;
 import org.dumm.core.internal.MeshManager;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.tap.internal.TunTapDriver;
@@ -272,6 +272,14 @@ public final class Bench {
         }
     }
 
+    /**
+     * The order of the two sides in round {@code round}: Dumm first in even rounds, bare first in
+     * odd ones, so that drift in the host's load hits both alike.
+     */
+    private static boolean[] sides(int round) {
+        return round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true};
+    }
+
     // ---- item 1: one guest -----------------------------------------------------------------------
 
     private void singleBoot() {
@@ -281,9 +289,8 @@ public final class Bench {
         Stats bareTotal = new Stats();
         Stats bareSocket = new Stats();
         for (int r = 0; r < opt.bootReps; r++) {
-            boolean dummFirst = r % 2 == 0;
-            for (int side = 0; side < 2; side++) {
-                if ((side == 0) == dummFirst) {
+            for (boolean dummSide : sides(r)) {
+                if (dummSide) {
                     String name = "dmbds";
                     mesh.createGuest(GuestDefinition.named(name));
                     Path socket = meshDir.resolve("guests").resolve(name).resolve("run").resolve(name).resolve("mconsole");
@@ -354,9 +361,8 @@ public final class Bench {
             Stats d = new Stats();
             Stats b = new Stats();
             for (int i = 0; i < opt.execSamples; i++) {
-                boolean dummFirst = i % 2 == 0;
-                for (int side = 0; side < 2; side++) {
-                    if ((side == 0) == dummFirst) {
+                for (boolean dummSide : sides(i)) {
+                    if (dummSide) {
                         long t0 = System.nanoTime();
                         ExecResult r = mesh.exec("dmbdx", "true", EXEC_TIMEOUT);
                         d.addNanos(System.nanoTime() - t0);
@@ -402,9 +408,8 @@ public final class Bench {
             Stats d = new Stats();
             Stats b = new Stats();
             for (int i = 1; i <= opt.connectSamples; i++) {
-                boolean dummFirst = i % 2 == 0;
-                for (int side = 0; side < 2; side++) {
-                    if ((side == 0) == dummFirst) {
+                for (boolean dummSide : sides(i)) {
+                    if (dummSide) {
                         long t0 = System.nanoTime();
                         mesh.addInterface("dmbdx", "eth" + i, "dmbbrd", null, Transport.TUNTAP);
                         d.addNanos(System.nanoTime() - t0);
@@ -612,9 +617,8 @@ public final class Bench {
         int bareFail = 0;
         for (int r = 0; r < opt.rounds; r++) {
             // ABBA: Dumm first in even rounds
-            boolean dummFirst = r % 2 == 0;
-            for (int side = 0; side < 2; side++) {
-                Map<String, Object> res = (side == 0) == dummFirst ? dummMany(n) : bareMany(n);
+            for (boolean dummSide : sides(r)) {
+                Map<String, Object> res = dummSide ? dummMany(n) : bareMany(n);
                 res.put("round", r);
                 rounds.add(res);
                 boolean isDumm = res.get("side").equals("dumm");
@@ -1028,11 +1032,8 @@ public final class Bench {
         bridges = new LinuxBridgeDriver(MARKER);
         unionFs = new OverlayUnionFs();
         backend = new UmlBackend();
-        mesh = BenchMeshes.create(meshDir, taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
-                opt.startConcurrency);
-        // Made once up front: concurrent first starts race on creating it (a dumm-uml bug the
-        // bench found; see the report), and that race is not what the timings are about.
-        backend.bootLayer(meshDir);
+        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
+                Map.of("workDir", meshDir.toString(), "startConcurrency", opt.startConcurrency));
     }
 
     private Path ensureMaster(String name) {
@@ -1088,7 +1089,7 @@ public final class Bench {
                 }
             }
             try {
-                BenchMeshes.deactivate(mesh);
+                EmbeddedMesh.deactivate(mesh);
             } catch (RuntimeException e) {
                 problems.add("mesh deactivate: " + e.getMessage());
             }

@@ -19,6 +19,7 @@ public interface GuestBackend {
     /**
      * Prepares (idempotently) and returns the read-only layer this backend needs on top of every
      * guest's root (init wrapper, exec agent), below {@code workDir}; null if it needs none.
+     * Called from many threads at once by a bulk start: concurrent calls must agree on one result.
      */
     Path bootLayer(Path workDir);
 

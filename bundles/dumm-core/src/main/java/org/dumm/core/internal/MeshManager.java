@@ -126,7 +126,6 @@ public class MeshManager implements Mesh {
     private final Set<String> bridges = new ConcurrentSkipListSet<>();
     /** Guards structural changes of the model and their persistence; taken after a guest lock. */
     private final ReentrantLock modelLock = new ReentrantLock();
-    private final Object bootLayerLock = new Object();
 
     private volatile boolean active;
     private Config config;
@@ -1054,11 +1053,7 @@ public class MeshManager implements Mesh {
         Path dir = store.guestDir(r.name());
         Path boot = null;
         if (backend != null) {
-            // A bulk start asks from many threads at once; the SPI promises idempotence, not
-            // thread safety (the UML layer's first creation raced: "Directory not empty").
-            synchronized (bootLayerLock) {
-                boot = backend.bootLayer(workDir);
-            }
+            boot = backend.bootLayer(workDir);
         }
         return new GuestRoot(r.name(), masters.dir(r.master()), dir.resolve("diff"), dir.resolve("work"),
                 dir.resolve("union"), boot);

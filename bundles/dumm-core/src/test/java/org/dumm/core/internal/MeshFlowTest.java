@@ -6,7 +6,6 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,14 +57,8 @@ public class MeshFlowTest {
     }
 
     private MeshManager newMesh() {
-        MeshManager m = new MeshManager();
-        m.taps = taps;
-        m.bridgeDriver = bridges;
-        m.unionFs = unionFs;
-        m.templates = FileTemplateStore.at(workDir, unionFs);
-        m.addBackend(backend);
-        m.activate(config(workDir));
-        return m;
+        return EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), backend,
+                Map.of("workDir", workDir.toString()));
     }
 
     @After
@@ -247,21 +240,5 @@ public class MeshFlowTest {
     private void assertPing(String from, String to, boolean reachable) {
         ExecResult r = mesh.exec(from, "ping -c 1 -W 2 " + to, EXEC);
         assertEquals(r.stdoutText() + r.stderrText(), reachable, r.exitStatus() == 0);
-    }
-
-    private static MeshManager.Config config(Path workDir) {
-        Map<String, Object> values = Map.of("workDir", workDir.toString(), "defaultKernel", "/usr/bin/linux.uml",
-                "defaultMaster", "busybox", "defaultMemoryMb", 64, "bootTimeoutSeconds", 60, "startConcurrency", 0,
-                "defaultBackend", "uml");
-        return (MeshManager.Config) Proxy.newProxyInstance(MeshManager.Config.class.getClassLoader(),
-                new Class<?>[] {MeshManager.Config.class}, (proxy, method, args) -> {
-                    if (values.containsKey(method.getName())) {
-                        return values.get(method.getName());
-                    }
-                    if (method.getName().equals("annotationType")) {
-                        return MeshManager.Config.class;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
     }
 }

@@ -10,8 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.dumm.api.DummException;
@@ -52,6 +58,35 @@ public class UmlLifecycleTest {
     @AfterClass
     public static void removeMaster() {
         BootLayer.deleteTree(scratch);
+    }
+
+    @Test
+    public void bootLayerPreparedFromManyThreadsAtOnceIsOneLayer() throws Exception {
+        Path work = scratch.resolve("work-concurrent");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Path>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return new UmlBackend().bootLayer(work);
+                }));
+            }
+            go.countDown();
+            Set<Path> layers = new HashSet<>();
+            for (Future<Path> f : results) {
+                layers.add(f.get());
+            }
+            assertEquals(1, layers.size());
+            assertTrue(Files.isExecutable(layers.iterator().next().resolve(BootLayer.INIT.substring(1))));
+            try (var entries = Files.list(work.resolve("uml"))) {
+                assertEquals("no half-made layers left", List.of(layers.iterator().next()), entries.toList());
+            }
+        } finally {
+            pool.shutdownNow();
+            BootLayer.deleteTree(work);
+        }
     }
 
     @Before

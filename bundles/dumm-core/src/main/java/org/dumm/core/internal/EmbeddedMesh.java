@@ -1,0 +1,59 @@
+package org.dumm.core.internal;
+
+import java.lang.reflect.Proxy;
+import java.util.Map;
+
+import org.dumm.api.spi.BridgeDriver;
+import org.dumm.api.spi.GuestBackend;
+import org.dumm.api.spi.TapDriver;
+import org.dumm.api.spi.TemplateStore;
+import org.dumm.api.spi.UnionFs;
+
+/**
+ * A {@link MeshManager} wired by hand, outside OSGi, the way Declarative Services wires it: for
+ * tests and tools on a flat class path (the benchmark). Settings not given keep the defaults of
+ * {@link MeshManager.Config}, i.e. those of etc/org.dumm.cfg.
+ */
+public final class EmbeddedMesh {
+
+    private EmbeddedMesh() {
+    }
+
+    /**
+     * An activated mesh.
+     *
+     * @param settings {@link MeshManager.Config} values by attribute name, e.g. {@code workDir}
+     */
+    public static MeshManager create(TapDriver taps, BridgeDriver bridges, UnionFs unionFs, TemplateStore templates,
+                                     GuestBackend backend, Map<String, Object> settings) {
+        MeshManager m = new MeshManager();
+        m.taps = taps;
+        m.bridgeDriver = bridges;
+        m.unionFs = unionFs;
+        m.templates = templates;
+        m.addBackend(backend);
+        m.activate(config(settings));
+        return m;
+    }
+
+    /** Releases the mesh's channels; guests keep running (as on a Karaf stop). */
+    public static void deactivate(MeshManager mesh) {
+        mesh.deactivate();
+    }
+
+    private static MeshManager.Config config(Map<String, Object> settings) {
+        return (MeshManager.Config) Proxy.newProxyInstance(MeshManager.Config.class.getClassLoader(),
+                new Class<?>[] {MeshManager.Config.class}, (proxy, method, args) -> {
+                    if (settings.containsKey(method.getName())) {
+                        return settings.get(method.getName());
+                    }
+                    if (method.getDefaultValue() != null) {
+                        return method.getDefaultValue();
+                    }
+                    if (method.getName().equals("annotationType")) {
+                        return MeshManager.Config.class;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+}
