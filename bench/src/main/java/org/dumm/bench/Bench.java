@@ -1049,17 +1049,23 @@ public final class Bench {
 
     /** Stops and deletes whatever guests a phase left (after a failure), keeping bridges. */
     private void tidyGuests() {
-        if (mesh != null) {
-            for (Guest g : mesh.guests()) {
-                try {
-                    mesh.deleteGuest(g.name(), true);
-                } catch (RuntimeException e) {
-                    problems.add("deleting guest " + g.name() + ": " + e.getMessage());
-                }
-            }
-        }
+        deleteMeshGuests();
         if (bare != null && !bare.guests().isEmpty()) {
             bare.cleanup(problems, false);
+        }
+    }
+
+    /** Force-deletes every guest of the Dumm side; failures are recorded as problems. */
+    private void deleteMeshGuests() {
+        if (mesh == null) {
+            return;
+        }
+        for (Guest g : mesh.guests()) {
+            try {
+                mesh.deleteGuest(g.name(), true);
+            } catch (RuntimeException e) {
+                problems.add("deleting guest " + g.name() + ": " + e.getMessage());
+            }
         }
     }
 
@@ -1073,14 +1079,8 @@ public final class Bench {
         if (karaf != null) {
             karaf.cleanup(problems);
         }
+        deleteMeshGuests();
         if (mesh != null) {
-            for (Guest g : mesh.guests()) {
-                try {
-                    mesh.deleteGuest(g.name(), true);
-                } catch (RuntimeException e) {
-                    problems.add("deleting guest " + g.name() + ": " + e.getMessage());
-                }
-            }
             for (var b : mesh.bridges()) {
                 try {
                     mesh.deleteBridge(b.name());
