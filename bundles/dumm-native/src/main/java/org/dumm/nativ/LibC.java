@@ -96,4 +96,8 @@ public interface LibC {
 
     // eventfd(2): a counter descriptor, used to wake a thread blocked in poll(2)
     int eventfd(int initval, int flags);
+
+    // sched_setaffinity(2), sched_getaffinity(2): pid 0 is the calling thread; mask is a cpu_set_t
+    int sched_setaffinity(int pid, @size_t long cpusetsize, @In Pointer mask);
+    int sched_getaffinity(int pid, @size_t long cpusetsize, @Out Pointer mask);
 }

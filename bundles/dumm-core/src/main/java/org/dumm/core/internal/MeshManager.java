@@ -173,6 +173,7 @@ public class MeshManager implements Mesh {
             }
         }
         executor.shutdownNow();
+        store.close();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -73,4 +73,32 @@ public class MeshStoreTest {
         store.saveGuest(new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
         assertTrue("a file removed behind the store's back is written again", Files.isRegularFile(file));
     }
+
+    @Test
+    public void aWriteIsInTheFileAtOnceAndForcedToDiskByTheStoreSoonAfter() throws Exception {
+        MeshStore store = new MeshStore(dir);
+        GuestRecord dave = new GuestRecord("dave", "uml", "/usr/bin/linux.uml", "busybox", 80, List.of(), List.of());
+        store.saveGuest(dave);
+        assertEquals(dave, new MeshStore(dir).load().guests().get("dave"));
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (store.unsyncedCount() > 0 && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertEquals("the store's own thread forced the write", 0, store.unsyncedCount());
+
+        store.close();
+        store.saveGuest(new GuestRecord("dave", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
+        assertEquals("after close a write forces itself before returning", 0, store.unsyncedCount());
+        assertEquals(96, new MeshStore(dir).load().guests().get("dave").memoryMb());
+    }
+
+    @Test
+    public void aFileDeletedBeforeItsFsyncIsSkipped() {
+        MeshStore store = new MeshStore(dir);
+        store.saveGuest(new GuestRecord("erin", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(), List.of()));
+        MasterStore.deleteTree(store.guestDir("erin"));
+        store.sync();
+        assertEquals(0, store.unsyncedCount());
+        store.close();
+    }
 }

@@ -1,6 +1,7 @@
 package org.dumm.uml.internal;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -9,6 +10,7 @@ import jnr.ffi.byref.IntByReference;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.nativ.CpuAffinity;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.LibC;
 import org.dumm.nativ.Native;
@@ -19,9 +21,10 @@ import org.dumm.nativ.Native;
  * stdin /dev/null, stdout and stderr appended to a log, chosen descriptors passed at fixed
  * numbers and every other descriptor closed.
  * <p>
- * Personality (ADDR_NO_RANDOMIZE) and nice value are per-thread attributes on Linux that the
- * spawned process inherits from the spawning thread, so each spawn runs on a short-lived thread
- * of its own that sets them first; no {@code setarch} or {@code nice} process is needed.
+ * Personality (ADDR_NO_RANDOMIZE), nice value and CPU affinity are per-thread attributes on Linux
+ * that the spawned process inherits from the spawning thread, so each spawn runs on a short-lived
+ * thread of its own that sets them first; no {@code setarch}, {@code nice} or {@code taskset}
+ * process is needed.
  */
 final class Spawner {
 
@@ -44,13 +47,14 @@ final class Spawner {
      * @param passFds   descriptors to hand over: {@code passFds[i]} becomes fd {@code 3 + i}
      * @param noAslr    set ADDR_NO_RANDOMIZE
      * @param nice      nice value of the child (0: the JVM's)
+     * @param cpu       the one CPU the child and its descendants run on (-1: the JVM's CPUs)
      */
     static int spawn(List<String> argv, List<String> env, String log, String cwd, int[] passFds,
-                     boolean noAslr, int nice) {
+                     boolean noAslr, int nice, int cpu) {
         AtomicReference<Object> result = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
-                result.set(spawnHere(argv, env, log, cwd, passFds, noAslr, nice));
+                result.set(spawnHere(argv, env, log, cwd, passFds, noAslr, nice, cpu));
             } catch (RuntimeException e) {
                 result.set(e);
             }
@@ -70,8 +74,13 @@ final class Spawner {
     }
 
     private static int spawnHere(List<String> argv, List<String> env, String log, String cwd, int[] passFds,
-                                 boolean noAslr, int nice) {
+                                 boolean noAslr, int nice, int cpu) {
         LibC c = Native.libc();
+        if (cpu >= 0) {
+            BitSet one = new BitSet();
+            one.set(cpu);
+            CpuAffinity.set(0, one);
+        }
         if (noAslr) {
             int old = c.personality(Fcntl.PERSONALITY_QUERY);
             Native.check(c.personality(old | Fcntl.ADDR_NO_RANDOMIZE), "personality(ADDR_NO_RANDOMIZE)");

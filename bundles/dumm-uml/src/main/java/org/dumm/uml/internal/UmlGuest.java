@@ -54,6 +54,7 @@ final class UmlGuest implements GuestHandle {
     private volatile boolean stopRequested;
     private volatile boolean paused;
     private volatile boolean detached;
+    private volatile int cpu = -1;
 
     UmlGuest(UmlBackend backend, GuestSpec spec, RunFiles files, int pid, ProcessWatcher.Watch watch,
              boolean paused) {
@@ -68,6 +69,15 @@ final class UmlGuest implements GuestHandle {
             interfaces.put(i.name(), i);
         }
         watch.exited().thenRun(this::onExit);
+    }
+
+    /** Records the host CPU the guest runs on (-1: not pinned), released when it is forgotten. */
+    void placedOn(int hostCpu) {
+        this.cpu = hostCpu;
+    }
+
+    int cpu() {
+        return cpu;
     }
 
     // ------------------------------------------------------------------ boot and adoption

@@ -112,7 +112,7 @@ public class UmlBench {
         try (Pty pty = Pty.open()) {
             long t0 = System.nanoTime();
             int pid = Spawner.spawn(argv, List.of("PATH=/usr/bin:/bin"), runDir.resolve("console.log").toString(), "/",
-                    new int[] {pty.master(), pty.terminal()}, true, 0);
+                    new int[] {pty.master(), pty.terminal()}, true, 0, -1);
             int fd = pty.terminal();
             try {
                 // ask until the loop answers: the first lines may be eaten before it set raw mode

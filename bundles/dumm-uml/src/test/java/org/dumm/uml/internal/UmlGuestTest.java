@@ -105,6 +105,19 @@ public class UmlGuestTest {
     }
 
     @Test
+    public void guestBootsWithoutLegacyPtysOnOneHostCpu() {
+        assertTrue(sh("cat /proc/cmdline").stdoutText().contains("pty.legacy_count=0"));
+        assertEquals("no BSD ptys registered", 1, sh("[ -e /sys/class/tty/ptyp0 ]").exitStatus());
+        assertEquals("Unix98 ptys still there", 0, sh("[ -c /dev/ptmx ]").exitStatus());
+        java.util.BitSet jvm = org.dumm.nativ.CpuAffinity.of(0);
+        java.util.BitSet guestCpus = org.dumm.nativ.CpuAffinity.of((int) guest.pid());
+        if (jvm.cardinality() > 1) {
+            assertEquals("pinned to one CPU: " + guestCpus, 1, guestCpus.cardinality());
+            assertEquals(guestCpus.nextSetBit(0), ((UmlGuest) guest).cpu());
+        }
+    }
+
+    @Test
     public void execReportsStatusStdoutAndStderr() {
         ExecResult ok = sh("echo hello");
         assertEquals(0, ok.exitStatus());
