@@ -67,9 +67,6 @@ final class KarafBench {
         }
         ssh(create.toString(), Duration.ofSeconds(120));
         long t0 = System.nanoTime();
-        // One guest alone first: concurrent first starts race on creating the UML boot layer
-        // (BootLayer.prepare: rename onto a non-empty directory throws; reported to dumm-uml).
-        ssh("dumm:guest-start " + names.get(0), Duration.ofSeconds(60));
         Host.Result all = sshRaw("dumm:guest-start --all", Duration.ofSeconds(60L + guests * 3L));
         r.put("guest_start_all_s", Stats.round((System.nanoTime() - t0) / 1e9));
         int running = runningGuests();
