@@ -62,8 +62,11 @@ import org.osgi.service.component.annotations.Modified;
         configurationPid = UmlBackend.PID)
 public final class UmlBackend implements GuestBackend {
 
-    /** Shared with the core's settings (etc/org.dumm.cfg). */
-    static final String PID = "org.dumm";
+    /**
+     * Settings of this backend alone (etc/org.dumm.uml.cfg), apart from the core's org.dumm: a
+     * change here must not restart the mesh, and a change there must not touch this backend.
+     */
+    static final String PID = "org.dumm.uml";
     /** Property: "true" (default) runs each guest on one host CPU, see {@link CpuPlacer}. */
     static final String PIN_GUESTS = "pinGuests";
 
