@@ -345,6 +345,42 @@ public class MeshFlowIT extends DummTestSupport {
         assertEquals(br, Host.links().get(a + "-eth0").master());
     }
 
+    @Test
+    public void changedSettingsApplyWithoutRestartingTheMesh() throws IOException {
+        Mesh before = mesh;
+        org.osgi.service.cm.Configuration core = configAdmin.getConfiguration("org.dumm", null);
+        Dictionary<String, Object> saved = core.getProperties();
+        Dictionary<String, Object> changed = core.getProperties();
+        changed.put("defaultMemoryMb", "80");
+        org.osgi.service.cm.Configuration uml = configAdmin.getConfiguration("org.dumm.uml", null);
+        Dictionary<String, Object> umlSaved = uml.getProperties();
+        java.util.Hashtable<String, Object> umlChanged = new java.util.Hashtable<>();
+        umlChanged.put("pinGuests", "false");
+        core.update(changed);
+        uml.update(umlChanged);
+        try {
+            String g = prefix + "m";
+            // configuration events are delivered asynchronously: ask until the new default shows
+            waitFor("a guest created with the new default memory", Duration.ofSeconds(20), () -> {
+                cmd("dumm:guest-create " + g);
+                if (info(g).get("memoryMb").asInt() == 80) {
+                    return true;
+                }
+                cmd("dumm:guest-delete " + g);
+                return false;
+            });
+            ServiceReference<Mesh> ref = bundleContext.getServiceReference(Mesh.class);
+            assertTrue("the Mesh service was not restarted", bundleContext.getService(ref) == before);
+        } finally {
+            core.update(saved);
+            if (umlSaved == null) {
+                uml.delete();
+            } else {
+                uml.update(umlSaved);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String cmd(String command) {

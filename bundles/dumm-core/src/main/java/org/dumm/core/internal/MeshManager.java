@@ -57,6 +57,7 @@ import org.dumm.api.spi.UnionFs;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -128,7 +129,7 @@ public class MeshManager implements Mesh {
     private final ReentrantLock modelLock = new ReentrantLock();
 
     private volatile boolean active;
-    private Config config;
+    private volatile Config config;
     private Path workDir;
     private MeshStore store;
     private MasterStore masters;
@@ -159,6 +160,19 @@ public class MeshManager implements Mesh {
             adoptAll(backend);
         }
         LOG.info("Dumm mesh ready in {}: {} guests, {} bridges", workDir, guests.size(), bridges.size());
+    }
+
+    /**
+     * A settings change applies at once without restarting the mesh: a restart would detach every
+     * guest and kill a guest whose start is in flight. Only the working directory waits for the
+     * next start (the mesh cannot move under running guests).
+     */
+    @Modified
+    void modified(Config changed) {
+        if (!resolveWorkDir(changed.workDir()).equals(workDir)) {
+            LOG.warn("workDir changed to '{}': it applies when Dumm next starts; still using {}", changed.workDir(), workDir);
+        }
+        this.config = changed;
     }
 
     @Deactivate

@@ -29,6 +29,7 @@ import org.dumm.api.spi.UnionFs;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -54,6 +55,19 @@ public final class FileTemplateStore implements TemplateStore {
     @Activate
     public FileTemplateStore(@Reference(name = "unionFs") UnionFs unionFs, Map<String, Object> properties) {
         this(new Setup(workDir(properties), unionFs));
+    }
+
+    /**
+     * Other settings of the shared PID change without restarting the store (which would restart
+     * the mesh that uses it); a new working directory applies when Dumm next starts.
+     */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        Path wanted = workDir(properties).toAbsolutePath().normalize().resolve("templates");
+        if (!wanted.equals(templatesDir)) {
+            System.getLogger(FileTemplateStore.class.getName()).log(System.Logger.Level.WARNING,
+                    "templates directory {0} applies when Dumm next starts; still using {1}", wanted, templatesDir);
+        }
     }
 
     /** A store under {@code workDir} (tests and embedding without OSGi). */
