@@ -124,6 +124,29 @@ public class UmlLifecycleTest {
     }
 
     @Test
+    public void theSecondBootReusesTheDelayLoopCalibrationOfTheFirst() throws Exception {
+        UmlBackend b = backend();
+        GuestSpec s = spec();
+        assertEquals(null, b.calibration(s.kernel()));
+        GuestHandle first = b.start(s);
+        String firstLine = first.exec("dmesg | grep -m1 'Calibrating delay loop'", Duration.ofSeconds(10)).stdoutText();
+        assertFalse("the first boot calibrates: " + firstLine, firstLine.contains("skipped"));
+        Long lpj = b.calibration(s.kernel());
+        assertTrue("learnt from the console: " + firstLine, lpj != null && firstLine.contains("lpj=" + lpj + ")"));
+        first.stop(Duration.ofSeconds(10));
+
+        GuestHandle second = b.start(s);
+        assertTrue(second.exec("cat /proc/cmdline", Duration.ofSeconds(10)).stdoutText().contains(" lpj=" + lpj));
+        String secondLine = second.exec("dmesg | grep -m1 'Calibrating delay loop'", Duration.ofSeconds(10)).stdoutText();
+        assertTrue("the second boot skips it: " + secondLine, secondLine.contains("skipped"));
+        second.stop(Duration.ofSeconds(10));
+
+        GuestSpec own = new GuestSpec(GUEST, s.kernel(), s.root(), s.runDir(), s.memoryMb(), List.of("lpj=1000000"),
+                s.interfaces(), s.bootTimeout(), s.nice());
+        assertFalse("a guest's own lpj= wins", UmlBackend.commandLine(own, lpj).contains("lpj=" + lpj));
+    }
+
+    @Test
     public void killMinusNineIsReportedAsACrash() throws Exception {
         GuestHandle g = backend().start(spec());
         assertEquals(0, g.exec("true", Duration.ofSeconds(10)).exitStatus());
