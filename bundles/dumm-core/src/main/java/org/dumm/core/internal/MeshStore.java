@@ -45,9 +45,9 @@ final class MeshStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeshStore.class);
     /**
-     * How long the fsync waits after a write: an operation writes guest.json and mesh.json one
-     * after the other, and an fsync started between them made the second rename wait for the
-     * journal commit (a write took 1.5-2.5 ms instead of ~0.9).
+     * How long the fsync waits after a write: one operation writes guest.json and mesh.json one
+     * after the other, and both are then forced in one pass rather than an fsync (a journal
+     * commit) running between the two writes.
      */
     private static final long SYNC_DELAY_MS = Long.getLong("dumm.store.syncDelayMs", 20);
 
