@@ -12,9 +12,10 @@ import org.dumm.nativ.NativeException;
  * one process per address space inside the guest) that hand control to each other through
  * ptrace thousands of times a second, and never run at the same time. Left to the host scheduler
  * they bounce between CPUs, and every hand-over to an idle CPU pays for a cross-CPU wake-up. On
- * one CPU the same boot took 2.55 s instead of 3.15 s and a guest process fork+exit 11.0 ms
- * instead of 13.6 ms (bare linux.uml on this 2-CPU host). The CPUs offered are those the JVM
- * itself may use, so a cpuset or taskset around Dumm is respected.
+ * one CPU a guest process fork+exit took 11.0 ms instead of 13.6 ms (bare linux.uml on a 2-CPU
+ * host) and an exec through the agent 2.1-2.2 ms instead of 2.6-2.7 ms (p50); boots, now light
+ * on processes, showed no difference. The CPUs offered are those the JVM itself may use, so a
+ * cpuset or taskset around Dumm is respected.
  */
 final class CpuPlacer {
 
