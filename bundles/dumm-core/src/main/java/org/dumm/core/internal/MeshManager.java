@@ -402,7 +402,7 @@ public class MeshManager implements Mesh {
             modelLock.lock();
             try {
                 guests.remove(name);
-                MasterStore.deleteTree(store.guestDir(name));
+                store.deleteGuest(name);
                 saveMesh();
             } finally {
                 modelLock.unlock();

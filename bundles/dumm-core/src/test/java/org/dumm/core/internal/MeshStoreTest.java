@@ -5,9 +5,17 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 import org.dumm.api.Transport;
 import org.junit.After;
@@ -16,7 +24,11 @@ import org.junit.Test;
 
 public class MeshStoreTest {
 
+    /** Long enough that no rewrite pass runs during a test: what is on disk is the journal alone. */
+    private static final long NEVER_MS = 3_600_000;
+
     private Path dir;
+    private final List<MeshStore> stores = new ArrayList<>();
 
     @Before
     public void setUp() throws Exception {
@@ -25,12 +37,33 @@ public class MeshStoreTest {
 
     @After
     public void tearDown() {
+        stores.forEach(MeshStore::close);
         MasterStore.deleteTree(dir);
+    }
+
+    private MeshStore store(long flushDelayMs) {
+        MeshStore s = new MeshStore(dir, flushDelayMs);
+        stores.add(s);
+        return s;
+    }
+
+    private static GuestRecord guest(String name, int memory) {
+        return new GuestRecord(name, "uml", "/usr/bin/linux.uml", "busybox", memory, List.of(), List.of());
+    }
+
+    private List<Path> journals() throws IOException {
+        Path j = dir.resolve("journal");
+        if (!Files.isDirectory(j)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(j)) {
+            return s.sorted().toList();
+        }
     }
 
     @Test
     public void roundTripsGuestsBridgesAndLinks() {
-        MeshStore store = new MeshStore(dir);
+        MeshStore store = store(MeshStore.FLUSH_DELAY_MS);
         IfaceRecord eth0 = new IfaceRecord("eth0", "alice-eth0", "52:54:00:00:00:01", Transport.TUNTAP, "net-moon",
                 List.of("10.1.0.10/16"));
         IfaceRecord eth1 = new IfaceRecord("eth1", "alice-eth1", "52:54:00:00:00:02", Transport.VECTOR, null, List.of());
@@ -38,6 +71,7 @@ public class MeshStoreTest {
                 List.of(eth0, eth1));
         store.saveGuest(alice);
         store.saveMesh(List.of("net-moon", "internet"), List.of(alice));
+        store.close();
 
         MeshStore.Snapshot s = new MeshStore(dir).load();
         assertEquals(List.of("internet", "net-moon"), s.bridges());
@@ -48,57 +82,131 @@ public class MeshStoreTest {
 
     @Test
     public void linkToAVanishedBridgeIsDropped() {
-        MeshStore store = new MeshStore(dir);
+        MeshStore store = store(MeshStore.FLUSH_DELAY_MS);
         GuestRecord bob = new GuestRecord("bob", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(),
                 List.of(new IfaceRecord("eth0", "bob-eth0", "52:54:00:00:00:03", Transport.TUNTAP, "gone", List.of())));
         store.saveGuest(bob);
         store.saveMesh(List.of(), List.of(bob));
+        store.close();
         assertNull(new MeshStore(dir).load().guests().get("bob").interfaces().get(0).bridge());
     }
 
     @Test
+    public void aChangeOnlyInTheJournalSurvivesAKilledStore() throws Exception {
+        MeshStore killed = store(NEVER_MS);
+        killed.saveGuest(guest("dave", 80));
+        killed.saveGuest(guest("dave", 96));
+        assertFalse("no rewrite pass ran: the journal alone holds it", Files.exists(dir.resolve("guests/dave/guest.json")));
+        assertEquals("guest.json pending once, with its newest bytes", 1, killed.unflushedCount());
+
+        MeshStore next = store(NEVER_MS);
+        assertEquals(96, next.load().guests().get("dave").memoryMb());
+        assertTrue("the replay rewrote the file", Files.readString(dir.resolve("guests/dave/guest.json")).contains("96"));
+        assertEquals("replayed journals are deleted", List.of(), journals());
+    }
+
+    @Test
+    public void aDeletedGuestIsNotBroughtBackByAReplay() {
+        MeshStore killed = store(NEVER_MS);
+        killed.saveGuest(guest("erin", 64));
+        killed.saveGuest(guest("fred", 64));
+        killed.flush();
+        killed.saveGuest(guest("erin", 72));
+        killed.deleteGuest("erin");
+        assertFalse(Files.exists(killed.guestDir("erin")));
+
+        MeshStore.Snapshot s = store(NEVER_MS).load();
+        assertFalse(s.guests().containsKey("erin"));
+        assertEquals(64, s.guests().get("fred").memoryMb());
+        assertFalse(Files.exists(dir.resolve("guests/erin/guest.json")));
+    }
+
+    @Test
+    public void aRecordCutShortEndsTheReplay() throws Exception {
+        MeshStore killed = store(NEVER_MS);
+        killed.saveGuest(guest("gina", 64));
+        killed.saveGuest(guest("gina", 128));
+        Path journal = journals().get(0);
+        try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 3); // the power went during the second write
+        }
+        assertEquals(64, store(NEVER_MS).load().guests().get("gina").memoryMb());
+    }
+
+    @Test
+    public void theStoresThreadRewritesTheFilesAndDropsTheJournal() throws Exception {
+        MeshStore store = store(MeshStore.FLUSH_DELAY_MS);
+        store.saveGuest(guest("hank", 64));
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (store.unflushedCount() > 0 && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertEquals("the store's own thread rewrote the file", 0, store.unflushedCount());
+        assertTrue(Files.readString(dir.resolve("guests/hank/guest.json")).contains("\"hank\""));
+        List<Path> left = journals();
+        assertEquals("only the fresh, empty journal for the next change is left", 1, left.size());
+        assertEquals(0, Files.size(left.get(0)));
+    }
+
+    @Test
     public void anUnchangedFileIsNotWrittenAgainButAMissingOneIs() throws Exception {
-        MeshStore store = new MeshStore(dir);
-        GuestRecord carol = new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(), List.of());
-        store.saveGuest(carol);
-        Path file = dir.resolve("guests/carol/guest.json");
+        MeshStore store = store(NEVER_MS);
+        store.saveGuest(guest("ivan", 64));
+        store.flush();
+        Path file = dir.resolve("guests/ivan/guest.json");
         Object inode = Files.getAttribute(file, "unix:ino");
-        store.saveGuest(carol); // same bytes: skipped (a write would rename a new inode into place)
+        store.saveGuest(guest("ivan", 64)); // same bytes: nothing to journal or rewrite
+        assertEquals(0, store.unflushedCount());
+        store.flush();
         assertEquals(inode, Files.getAttribute(file, "unix:ino"));
 
-        store.saveGuest(new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
+        store.saveGuest(guest("ivan", 96));
+        assertEquals(1, store.unflushedCount());
+        store.flush();
         assertTrue(Files.readString(file).contains("96"));
 
         Files.delete(file);
-        store.saveGuest(new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
+        store.saveGuest(guest("ivan", 96));
+        store.flush();
         assertTrue("a file removed behind the store's back is written again", Files.isRegularFile(file));
     }
 
     @Test
-    public void aWriteIsInTheFileAtOnceAndForcedToDiskByTheStoreSoonAfter() throws Exception {
-        MeshStore store = new MeshStore(dir);
-        GuestRecord dave = new GuestRecord("dave", "uml", "/usr/bin/linux.uml", "busybox", 80, List.of(), List.of());
-        store.saveGuest(dave);
-        assertEquals(dave, new MeshStore(dir).load().guests().get("dave"));
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (store.unsyncedCount() > 0 && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
-        assertEquals("the store's own thread forced the write", 0, store.unsyncedCount());
-
+    public void afterCloseAWriteGoesStraightToTheFile() throws Exception {
+        MeshStore store = store(NEVER_MS);
+        store.saveGuest(guest("jack", 64));
         store.close();
-        store.saveGuest(new GuestRecord("dave", "uml", "/usr/bin/linux.uml", "busybox", 96, List.of(), List.of()));
-        assertEquals("after close a write forces itself before returning", 0, store.unsyncedCount());
-        assertEquals(96, new MeshStore(dir).load().guests().get("dave").memoryMb());
+        assertTrue("close ran the pending rewrite", Files.readString(dir.resolve("guests/jack/guest.json")).contains("64"));
+        store.saveGuest(guest("jack", 96));
+        assertEquals(0, store.unflushedCount());
+        assertTrue(Files.readString(dir.resolve("guests/jack/guest.json")).contains("96"));
+        assertEquals("no journal is left behind", List.of(), journals());
     }
 
     @Test
-    public void aFileDeletedBeforeItsFsyncIsSkipped() {
-        MeshStore store = new MeshStore(dir);
-        store.saveGuest(new GuestRecord("erin", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(), List.of()));
-        MasterStore.deleteTree(store.guestDir("erin"));
-        store.sync();
-        assertEquals(0, store.unsyncedCount());
-        store.close();
+    public void concurrentChangesDuringRewritePassesAllArrive() throws Exception {
+        MeshStore store = store(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                String name = "g" + t;
+                fs.add(pool.submit(() -> {
+                    for (int m = 1; m <= 200; m++) {
+                        store.saveGuest(guest(name, m));
+                    }
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // a killed store: whatever mix of files and journals is on disk must give the last values
+        MeshStore.Snapshot s = store(NEVER_MS).load();
+        for (int t = 0; t < 4; t++) {
+            assertEquals(200, s.guests().get("g" + t).memoryMb());
+        }
     }
 }
