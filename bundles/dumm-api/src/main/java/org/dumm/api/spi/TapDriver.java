@@ -21,6 +21,18 @@ public interface TapDriver {
      */
     void create(String name, String owner, String mac);
 
+    /**
+     * As {@link #create}, and the TAP is administratively up and, when {@code bridge} is given, a
+     * port of that bridge when this returns: marking, up and the port in one kernel request,
+     * because connecting an interface to a running guest is on the user's clock. Nothing is left
+     * behind when it fails.
+     *
+     * @param bridge one of Dumm's bridges, or null for none
+     * @throws org.dumm.api.DummException as {@link #create}; NOT_FOUND when the bridge does not
+     *         exist, NOT_OWNED when it is not one of Dumm's bridges
+     */
+    void createUp(String name, String owner, String mac, String bridge);
+
     /** Deletes one of Dumm's TAPs. NOT_FOUND if absent, NOT_OWNED if not Dumm's. */
     void delete(String name);
 

@@ -663,7 +663,8 @@ public class MeshManager implements Mesh {
                 taken.addAll(bridges);
                 String tap = HostNames.tapName(guest, iface, taken);
                 record = new IfaceRecord(iface, tap, guestMac, t, bridge, List.of());
-                if (taps.exists(tap) && taps.owner(tap).isEmpty()) {
+                // For a running guest createTap checks this on its way.
+                if (!e.isUp() && taps.exists(tap) && taps.owner(tap).isEmpty()) {
                     throw new DummException(Reason.NOT_OWNED, "host device '" + tap + "' exists and is not Dumm's");
                 }
             } finally {
@@ -1094,7 +1095,7 @@ public class MeshManager implements Mesh {
         return g.name() + ":" + i.name();
     }
 
-    /** Creates an interface's TAP and attaches it to its bridge; undoes both on failure. */
+    /** Creates an interface's TAP, up and attached to its bridge; leaves nothing on failure. */
     private void createTap(GuestRecord g, IfaceRecord i) {
         if (taps.exists(i.tap())) {
             if (taps.owner(i.tap()).isEmpty()) {
@@ -1102,18 +1103,15 @@ public class MeshManager implements Mesh {
             }
             taps.delete(i.tap());
         }
-        taps.create(i.tap(), owner(g, i), null);
         try {
-            taps.up(i.tap());
-            if (i.bridge() != null) {
-                if (!bridgeDriver.exists(i.bridge())) {
-                    bridgeDriver.create(i.bridge());
-                }
-                bridgeDriver.addPort(i.bridge(), i.tap());
+            taps.createUp(i.tap(), owner(g, i), null, i.bridge());
+        } catch (DummException ex) {
+            // A bridge of the mesh removed from the host behind Dumm's back is made again.
+            if (ex.reason() != Reason.NOT_FOUND || i.bridge() == null || bridgeDriver.exists(i.bridge())) {
+                throw ex;
             }
-        } catch (RuntimeException ex) {
-            taps.delete(i.tap());
-            throw ex;
+            bridgeDriver.create(i.bridge());
+            taps.createUp(i.tap(), owner(g, i), null, i.bridge());
         }
     }
 

@@ -71,6 +71,25 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
 
     @Override
     public void create(String name, String owner, String mac) {
+        create(name, owner, mac, false, null);
+    }
+
+    @Override
+    public void createUp(String name, String owner, String mac, String bridge) {
+        Link master = null;
+        if (bridge != null) {
+            IfNames.check("bridge", bridge);
+            master = rt.get(bridge).orElseThrow(() -> new DummException(Reason.NOT_FOUND,
+                    "bridge '" + bridge + "' does not exist"));
+            if (!master.isBridge() || !marker.owns(master)) {
+                throw new DummException(Reason.NOT_OWNED, "device '" + bridge + "' is not one of Dumm's bridges ("
+                        + marker + "); refusing to attach '" + name + "' to it");
+            }
+        }
+        create(name, owner, mac, true, master);
+    }
+
+    private void create(String name, String owner, String mac, boolean up, Link master) {
         IfNames.check("TAP", name);
         String alias;
         try {
@@ -80,14 +99,21 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
         }
         byte[] address = mac == null ? null : MacAddress.parse(mac);
         // The device lives only as long as fd until TUNSETPERSIST: a failure before that point
-        // closes fd and the kernel removes the half-made device by itself.
+        // closes fd and the kernel removes the half-made device (and its bridge port) by itself.
         int fd = Tun.createTap(name);
         try {
-            LinkRequest marking = LinkRequest.named(name).alias(alias).group(marker.group());
+            LinkRequest setup = LinkRequest.named(name).alias(alias).group(marker.group());
             if (address != null) {
-                marking.address(address);
+                setup.address(address);
             }
-            rt.change(marking, "marking TAP '" + name + "' as Dumm's");
+            if (up) {
+                setup.up(true);
+            }
+            if (master != null) {
+                setup.master(master.index());
+            }
+            rt.change(setup, master == null ? "marking TAP '" + name + "' as Dumm's"
+                    : "marking TAP '" + name + "' as Dumm's and attaching it to bridge '" + master.name() + "'");
             Tun.setPersist(fd, true, name);
         } finally {
             Tun.close(fd);

@@ -20,6 +20,7 @@ import org.dumm.nativ.Native;
 import org.dumm.nativ.NativeException;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.nativ.net.Link;
+import org.dumm.nativ.net.LinkRequest;
 import org.dumm.nativ.net.RtLink;
 import org.junit.After;
 import org.junit.Assume;
@@ -94,6 +95,35 @@ public class TunTapDriverTest {
         assertFalse(Files.exists(Path.of("/sys/class/net/" + n("0"))));
         assertTrue(driver.listOwned().isEmpty());
         assertEquals(Optional.empty(), driver.owner(n("0")));
+    }
+
+    @Test
+    public void createUpMakesAPortOfADummBridgeOrLeavesNothing() throws Exception {
+        try (RtLink rt = RtLink.open()) {
+            rt.create(LinkRequest.named(n("br")).kind("bridge").group(TEST_GROUP).up(true), "test bridge");
+            rt.change(LinkRequest.named(n("br")).alias(TEST_PREFIX + "bridge"), "marking test bridge");
+        }
+        ip("link", "add", n("fbr"), "type", "bridge"); // somebody else's
+
+        driver.createUp(n("u0"), "alice:eth1", "52:54:00:00:00:21", n("br"));
+        assertTrue(isUp(n("u0")));
+        assertEquals(n("br"), Path.of("/sys/class/net", n("u0"), "master").toRealPath().getFileName().toString());
+        assertEquals(Optional.of("alice:eth1"), driver.owner(n("u0")));
+        assertEquals("52:54:00:00:00:21", driver.mac(n("u0")));
+        assertTrue(ip("-d", "link", "show", n("u0")).contains("persist on"));
+
+        driver.createUp(n("u1"), "alice:eth2", null, null);
+        assertTrue(isUp(n("u1")));
+        assertFalse(Files.exists(Path.of("/sys/class/net", n("u1"), "master")));
+
+        expect(Reason.NOT_FOUND, "bridge '" + n("nobr") + "' does not exist",
+                () -> driver.createUp(n("u2"), "alice:eth3", null, n("nobr")));
+        expect(Reason.NOT_OWNED, "not one of Dumm's bridges",
+                () -> driver.createUp(n("u2"), "alice:eth3", null, n("fbr")));
+        expect(Reason.NOT_OWNED, "not one of Dumm's bridges",
+                () -> driver.createUp(n("u2"), "alice:eth3", null, n("u1"))); // a TAP, not a bridge
+        assertFalse("a refused createUp leaves no TAP", driver.exists(n("u2")));
+        assertEquals("", ip("link", "show", "master", n("fbr")).trim());
     }
 
     @Test
