@@ -35,6 +35,8 @@ final class KarafBench {
     private int sshPort;
     private Process script;
     private volatile long jvmPid = -1;
+    /** Timings of the last {@link #start}: console answer, mesh ready in the log, ready. */
+    private Map<String, Object> lastStart = Map.of();
 
     KarafBench(Path tarball, Path home, Consumer<String> log) {
         this.tarball = tarball;
@@ -49,14 +51,16 @@ final class KarafBench {
         configure();
         double first = start();
         r.put("first_start_ready_s", first);
-        log.accept(String.format("karaf: fresh instance ready in %.2f s (jvm pid %d)", first, jvmPid));
+        r.put("first_start_steps", lastStart);
+        log.accept(String.format("karaf: fresh instance ready in %.2f s (jvm pid %d; %s)", first, jvmPid, lastStart));
         Host.sleep(idleSeconds * 1000L);
         r.put("rss_mb_idle_no_guests", rssMb());
         r.put("jvm_no_guests", jvmInfo());
         stop();
         double empty = start();
         r.put("restart_no_guests_ready_s", empty);
-        log.accept(String.format("karaf: restart without guests ready in %.2f s", empty));
+        r.put("restart_no_guests_steps", lastStart);
+        log.accept(String.format("karaf: restart without guests ready in %.2f s (%s)", empty, lastStart));
 
         StringBuilder create = new StringBuilder();
         List<String> names = new ArrayList<>();
@@ -85,9 +89,11 @@ final class KarafBench {
         stop();
         double restart = start();
         r.put("restart_ready_s", restart);
+        r.put("restart_steps", lastStart);
         int adopted = runningGuests();
         r.put("guests_running_after_restart", adopted);
-        log.accept(String.format("karaf: restart with %d running guests ready in %.2f s, %d re-adopted", guests, restart, adopted));
+        log.accept(String.format("karaf: restart with %d running guests ready in %.2f s, %d re-adopted (%s)", guests, restart,
+                adopted, lastStart));
         Host.sleep(idleSeconds * 1000L);
         r.put("rss_mb_idle_after_restart", rssMb());
 
@@ -150,11 +156,14 @@ final class KarafBench {
         }
     }
 
-    /** Starts {@code bin/karaf server} in its own session; seconds until the mesh is up. */
+    /** Starts {@code bin/dumm-server} (as {@code ./dumm start} does) in its own session; seconds until the mesh is up. */
     private double start() throws IOException {
         Files.createDirectories(home.resolve("data/log"));
         long t0 = System.nanoTime();
-        script = new ProcessBuilder("setsid", "bin/karaf", "server").directory(home.toFile())
+        long wall0 = System.currentTimeMillis();
+        long logBytesBefore = Files.exists(karafLog()) ? Files.size(karafLog()) : 0;
+        double firstAnswer = -1;
+        script = new ProcessBuilder("setsid", "bin/dumm-server").directory(home.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("data/log/karaf.out").toFile()))
                 .redirectInput(new File("/dev/null")).start();
         long deadline = t0 + START_TIMEOUT.toNanos();
@@ -164,8 +173,16 @@ final class KarafBench {
             }
             if (jvmPid > 0) {
                 Host.Result r = sshRaw("dumm:version", Duration.ofSeconds(10));
+                if (r.ok() && firstAnswer < 0) {
+                    firstAnswer = Stats.round((System.nanoTime() - t0) / 1e9);
+                }
                 if (r.ok() && r.out().contains("Mesh service: up")) {
-                    return Stats.round((System.nanoTime() - t0) / 1e9);
+                    double ready = Stats.round((System.nanoTime() - t0) / 1e9);
+                    lastStart = new LinkedHashMap<>();
+                    lastStart.put("ready_s", ready);
+                    lastStart.put("console_first_answer_s", firstAnswer);
+                    lastStart.put("mesh_ready_logged_s", meshReadyLogged(wall0, logBytesBefore));
+                    return ready;
                 }
             }
             if (!script.isAlive()) {
@@ -176,6 +193,32 @@ final class KarafBench {
             }
             Host.sleep(100);
         }
+    }
+
+    private Path karafLog() {
+        return home.resolve("data/log/karaf.log");
+    }
+
+    /**
+     * Seconds from the start command to MeshManager's "Dumm mesh ready" line in karaf.log (its
+     * millisecond timestamp, local time), or -1: where a start's time goes, Karaf and Dumm's
+     * bundles versus the console becoming usable.
+     */
+    private double meshReadyLogged(long wall0, long skipBytes) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(karafLog().toFile(), "r")) {
+            f.seek(Math.min(skipBytes, f.length()));
+            String line;
+            while ((line = f.readLine()) != null) {
+                if (line.contains("Dumm mesh ready")) {
+                    java.time.LocalDateTime at = java.time.LocalDateTime.parse(line.substring(0, 23).replace(',', '.'));
+                    long ms = at.atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+                    return Stats.round((ms - wall0) / 1e3);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** The Karaf JVM of this instance (its command line names this karaf.base), or -1. */

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 
 /**
  * The Dumm distribution for real, outside Pax Exam: unpacked from the assembly's tar.gz, given
- * free ports, its own work dir and device marker, started as {@code bin/karaf server} (a child
+ * free ports, its own work dir and device marker, started as {@code bin/dumm-server} (what {@code ./dumm start} runs) (a child
  * of this JVM) and driven through its SSH console with OpenSSH and a key made for it, as
  * {@code ./dumm client} does. Pax Exam cannot restart its container; this can.
  */
@@ -102,7 +102,7 @@ final class KarafInstance implements AutoCloseable {
         }
         Path log = home.resolve("data/log/karaf-console.out");
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/dumm-server").toString())
                 .directory(home.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
