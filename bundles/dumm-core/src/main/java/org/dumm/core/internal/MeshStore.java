@@ -19,8 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -103,11 +102,16 @@ final class MeshStore implements AutoCloseable {
 
     /** Serialises rewrite passes, loads and guest deletions, so a pass never recreates a deleted guest's file. */
     private final Object passLock = new Object();
-    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledThreadPoolExecutor flusher = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "dumm-store-flush");
         t.setDaemon(true);
         return t;
     });
+
+    {
+        // close() runs the last pass itself: a pass still waiting for its delay is dropped
+        flusher.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
 
     private record Journal(long seq, Path path, FileChannel channel) {
     }
