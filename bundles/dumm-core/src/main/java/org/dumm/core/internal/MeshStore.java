@@ -518,6 +518,19 @@ final class MeshStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the store's thread after the pass under way, if any, and runs none of its own: the
+     * files and journals are then left as a killed Karaf leaves them. For tests.
+     */
+    void halt() {
+        flusher.shutdown();
+        try {
+            flusher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Runs the last rewrite pass and waits for it; later writes go straight to the files. */
     @Override
     public void close() {

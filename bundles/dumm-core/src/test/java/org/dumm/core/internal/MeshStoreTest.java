@@ -203,7 +203,9 @@ public class MeshStoreTest {
         } finally {
             pool.shutdownNow();
         }
-        // a killed store: whatever mix of files and journals is on disk must give the last values
+        // killed after its last pass, if one was under way: whatever mix of files and journals
+        // is on disk must give the last values
+        store.halt();
         MeshStore.Snapshot s = store(NEVER_MS).load();
         for (int t = 0; t < 4; t++) {
             assertEquals(200, s.guests().get("g" + t).memoryMb());
