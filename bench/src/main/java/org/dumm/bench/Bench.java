@@ -2,11 +2,9 @@ package org.dumm.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -470,7 +468,6 @@ public final class Bench {
     /** Where a Dumm connect's time goes: each host step alone, on scratch devices. */
     private Map<String, Object> connectBreakdown(BareUml.Guest bareGuest) {
         Stats create = new Stats();
-        Stats fsync = new Stats();
         Stats mconsole = new Stats();
         Stats plug = new Stats();
         Stats ifup = new Stats();
@@ -485,11 +482,6 @@ public final class Bench {
                 long t1 = System.nanoTime();
                 made.add(tap);
                 create.addNanos(t1 - t0);
-            }
-            for (int i = 0; i < 20; i++) {
-                long t0 = System.nanoTime();
-                writeSynced(meshDir.resolve("dmb-fsync-probe.json"));
-                fsync.addNanos(System.nanoTime() - t0);
             }
             // an mconsole request alone, in-process (version: no side effect)
             for (int i = 0; i < 20; i++) {
@@ -531,23 +523,17 @@ public final class Bench {
             if (!made.isEmpty()) {
                 taps.deleteAll(made);
             }
-            try {
-                Files.deleteIfExists(meshDir.resolve("dmb-fsync-probe.json"));
-            } catch (IOException ignored) {
-                // inside the bench's temp dir, removed at the end
-            }
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tap_create_up_bridge_port", create.toMap());
-        m.put("json_write_fsync_rename_not_in_a_connect", fsync.toMap());
         m.put("mconsole_request_in_process", mconsole.toMap());
         m.put("mconsole_config_ethN_tuntap", plug.toMap());
         m.put("exec_ip_link_set_up", ifup.toMap());
         m.put("exec_ip_link_show_lo", ipNoop.toMap());
         m.put("exec_sysfs_flags_up_builtins", sysfsUp.toMap());
-        log(String.format("connect breakdown p50: TAP create+up+bridge port %.2f, a json write+fsync (no longer in a connect) %.2f, "
+        log(String.format("connect breakdown p50: TAP create+up+bridge port %.2f, "
                 + "mconsole version %.2f, mconsole config ethN %.2f, exec 'ip link set up' %.2f, exec 'ip link show lo' %.2f, exec sysfs flags up %.2f ms",
-                create.median(), fsync.median(), mconsole.median(), plug.median(), ifup.median(),
+                create.median(), mconsole.median(), plug.median(), ifup.median(),
                 ipNoop.median(), sysfsUp.median()));
         return m;
     }
@@ -594,20 +580,6 @@ public final class Bench {
         });
         log(line + " ms");
         return m;
-    }
-
-    private static void writeSynced(Path file) {
-        try {
-            Path t = file.resolveSibling(file.getFileName() + ".tmp");
-            try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap("{\"probe\":true}\n".getBytes()));
-                ch.force(true);
-            }
-            Files.move(t, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     // ---- items 2 and 5: N guests at once, and their teardown ---------------------------------------

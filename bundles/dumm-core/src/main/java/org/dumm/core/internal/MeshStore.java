@@ -302,15 +302,19 @@ final class MeshStore implements AutoCloseable {
             Journal next = null;
             Map<Path, byte[]> batch;
             Journal done;
+            boolean last;
+            long nextSeq;
             synchronized (lock) {
                 flushScheduled = false;
                 if (pending.isEmpty() && journal == null) {
                     return;
                 }
+                last = closed;
+                nextSeq = journalSeq + 1;
             }
-            if (!isClosed()) {
+            if (!last) {
                 try {
-                    next = openJournal(nextSeq());
+                    next = openJournal(nextSeq);
                 } catch (IOException e) {
                     LOG.warn("cannot open the next mesh journal: {}", e.getMessage());
                 }
@@ -356,18 +360,6 @@ final class MeshStore implements AutoCloseable {
                     deleteJournals(firstOwnSeq, done.seq());
                 }
             }
-        }
-    }
-
-    private long nextSeq() {
-        synchronized (lock) {
-            return journalSeq + 1;
-        }
-    }
-
-    private boolean isClosed() {
-        synchronized (lock) {
-            return closed;
         }
     }
 
