@@ -1097,12 +1097,24 @@ public class MeshManager implements Mesh {
 
     /** Creates an interface's TAP, up and attached to its bridge; leaves nothing on failure. */
     private void createTap(GuestRecord g, IfaceRecord i) {
-        if (taps.exists(i.tap())) {
+        try {
+            createTapOnBridge(g, i);
+        } catch (DummException ex) {
+            // The name is taken (the kernel refuses to reuse a device: IFF_TUN_EXCL). Looked at
+            // only now, so that the usual case costs no lookup: a TAP of Dumm's left behind by a
+            // crash is replaced, anything else is not Dumm's to touch.
+            if (ex.reason() != Reason.ALREADY_EXISTS) {
+                throw ex;
+            }
             if (taps.owner(i.tap()).isEmpty()) {
                 throw new DummException(Reason.NOT_OWNED, "host device '" + i.tap() + "' exists and is not Dumm's");
             }
             taps.delete(i.tap());
+            createTapOnBridge(g, i);
         }
+    }
+
+    private void createTapOnBridge(GuestRecord g, IfaceRecord i) {
         try {
             taps.createUp(i.tap(), owner(g, i), null, i.bridge());
         } catch (DummException ex) {

@@ -222,6 +222,30 @@ public class MeshFlowTest {
         }
     }
 
+    @Test
+    public void aDeviceInTheWayOfANewTapIsReplacedOnlyWhenItIsDumms() throws Exception {
+        mesh.createBridge("dmcbr3");
+        mesh.createGuest(GuestDefinition.named("dmcz"));
+        mesh.startGuest("dmcz");
+        // Someone else's TAP where eth1's goes (as an admin would make it): refused, left as it was.
+        run("ip", "tuntap", "add", "dev", "dmcz-eth1", "mode", "tap");
+        try {
+            expect(Reason.NOT_OWNED, () -> mesh.addInterface("dmcz", "eth1", "dmcbr3", null, Transport.TUNTAP));
+            assertTrue(taps.exists("dmcz-eth1"));
+            assertTrue(taps.owner("dmcz-eth1").isEmpty());
+            assertFalse(bridges.ports("dmcbr3").contains("dmcz-eth1"));
+            assertTrue(mesh.guest("dmcz").orElseThrow().interfaces().isEmpty());
+        } finally {
+            run("ip", "link", "del", "dmcz-eth1");
+        }
+        // A TAP of Dumm's left behind (say, by a crash before the change was recorded): replaced.
+        taps.create("dmcz-eth2", "left:behind", null);
+        mesh.addInterface("dmcz", "eth2", "dmcbr3", null, Transport.TUNTAP);
+        assertEquals(List.of("dmcz-eth2"), bridges.ports("dmcbr3"));
+        assertEquals("dmcz:eth2", taps.owner("dmcz-eth2").orElseThrow());
+        assertTrue(mesh.exec("dmcz", "cat /sys/class/net/eth2/flags", EXEC).stdoutText().trim().matches("0x[0-9a-f]*[13579bdf]"));
+    }
+
     private static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         assertEquals(String.join(" ", cmd), 0, p.waitFor());
