@@ -2,11 +2,14 @@ package org.dumm.bench;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,13 +208,13 @@ final class KarafBench {
      * bundles versus the console becoming usable.
      */
     private double meshReadyLogged(long wall0, long skipBytes) {
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(karafLog().toFile(), "r")) {
+        try (RandomAccessFile f = new RandomAccessFile(karafLog().toFile(), "r")) {
             f.seek(Math.min(skipBytes, f.length()));
             String line;
             while ((line = f.readLine()) != null) {
                 if (line.contains("Dumm mesh ready")) {
-                    java.time.LocalDateTime at = java.time.LocalDateTime.parse(line.substring(0, 23).replace(',', '.'));
-                    long ms = at.atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+                    LocalDateTime at = LocalDateTime.parse(line.substring(0, 23).replace(',', '.'));
+                    long ms = at.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
                     return Stats.round((ms - wall0) / 1e3);
                 }
             }

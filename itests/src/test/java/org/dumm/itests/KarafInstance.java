@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * The Dumm distribution for real, outside Pax Exam: unpacked from the assembly's tar.gz, given
  * free ports, its own work dir and device marker, started as {@code ./dumm start} does, with
  * {@code bin/dumm-server} (a child of this JVM), and driven through its SSH console with
- * OpenSSH and a key made for it, as {@code ./dumm client} does. Pax Exam cannot restart its container; this can.
+ * OpenSSH and a key made for it, as {@code ./dumm client} does. Pax Exam cannot restart its
+ * container; this can.
  */
 final class KarafInstance implements AutoCloseable {
 

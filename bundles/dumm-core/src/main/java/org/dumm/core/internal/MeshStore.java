@@ -6,12 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -260,9 +262,7 @@ final class MeshStore implements AutoCloseable {
         }
         synchronized (passLock) {
             try {
-                writeFile(file, bytes);
-                force(file);
-                force(file.getParent());
+                writeForced(file, bytes);
             } catch (IOException e) {
                 throw new DummException(Reason.HOST_ERROR, "cannot write " + file + ": " + e.getMessage(), e);
             }
@@ -370,7 +370,7 @@ final class MeshStore implements AutoCloseable {
         }
     }
 
-    private void writeFile(Path file, byte[] bytes) throws IOException {
+    private static void writeFile(Path file, byte[] bytes) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -381,6 +381,13 @@ final class MeshStore implements AutoCloseable {
             }
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** One file rewritten and on disk, with its rename, before this returns. */
+    private static void writeForced(Path file, byte[] bytes) throws IOException {
+        writeFile(file, bytes);
+        force(file);
+        force(file.getParent());
     }
 
     private static void force(Path path) throws IOException {
@@ -404,7 +411,7 @@ final class MeshStore implements AutoCloseable {
                 }
             }
         }
-        found.sort(java.util.Comparator.comparingLong(Journal::seq));
+        found.sort(Comparator.comparingLong(Journal::seq));
         return found;
     }
 
@@ -438,7 +445,7 @@ final class MeshStore implements AutoCloseable {
             byte[] all;
             try {
                 all = Files.readAllBytes(j.path());
-            } catch (java.nio.file.NoSuchFileException gone) {
+            } catch (NoSuchFileException gone) {
                 continue; // its store's rewrite pass finished meanwhile: the files hold it
             } catch (IOException e) {
                 throw new UncheckedIOException("reading " + j.path(), e);
@@ -479,9 +486,7 @@ final class MeshStore implements AutoCloseable {
                 Files.deleteIfExists(dir.resolve("guest.json"));
             }
             for (Map.Entry<Path, byte[]> f : files.entrySet()) {
-                writeFile(f.getKey(), f.getValue());
-                force(f.getKey());
-                force(f.getKey().getParent());
+                writeForced(f.getKey(), f.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("replaying the mesh journal in " + journalDir, e);
