@@ -247,7 +247,12 @@ final class Host {
 
     /** CPU seconds this JVM has used. */
     static double selfCpuSeconds() {
-        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
+        return cpuSeconds(ProcessHandle.current().pid());
+    }
+
+    /** User + system CPU seconds a process has used so far, or -1. */
+    static double cpuSeconds(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(-1.0);
     }
 
     /** Resident set of one process in kB (VmRSS), or -1. */

@@ -186,7 +186,7 @@ final class KarafBench {
                     lastStart.put("console_first_answer_s", firstAnswer);
                     lastStart.put("mesh_ready_logged_s", meshReadyLogged(wall0, logBytesBefore));
                     // CPU the JVM used to get there: on a shared host it varies less than the wall time
-                    lastStart.put("jvm_cpu_s", Stats.round(jvmCpuSeconds()));
+                    lastStart.put("jvm_cpu_s", Stats.round(Host.cpuSeconds(jvmPid)));
                     return ready;
                 }
             }
@@ -198,11 +198,6 @@ final class KarafBench {
             }
             Host.sleep(100);
         }
-    }
-
-    /** User + system CPU seconds of the Karaf JVM so far, or -1. */
-    private double jvmCpuSeconds() {
-        return ProcessHandle.of(jvmPid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(-1.0);
     }
 
     private Path karafLog() {
