@@ -4,12 +4,16 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.dumm.api.DummConfig;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.spi.TapDriver;
+import org.dumm.nativ.Errno;
+import org.dumm.nativ.NativeException;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.nativ.net.GroupDelete;
 import org.dumm.nativ.net.IfNames;
@@ -41,6 +45,14 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
 
     private volatile DeviceMarker marker;
     private volatile RtLink rt;
+    /**
+     * Interface index of each of Dumm's bridges a TAP was made on, by name. Looking the bridge up
+     * again for every TAP cost a netlink round trip, about a third of a TAP's creation on an idle
+     * host. Linux numbers devices counting up, so a bridge deleted and made again has a new index
+     * and a stale entry makes the kernel refuse the attachment (EINVAL) rather than reach another
+     * device; the bridge is then looked up and checked again.
+     */
+    private final Map<String, Integer> bridgeIndex = new ConcurrentHashMap<>();
 
     /** For Declarative Services; {@link #activate} completes it. */
     public TunTapDriver() {
@@ -61,6 +73,7 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
     @Modified
     void modified(Config config) {
         marker = new DeviceMarker(config.deviceAliasPrefix(), config.deviceGroup());
+        bridgeIndex.clear(); // checked against the old marker
     }
 
     @Deactivate
@@ -71,25 +84,40 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
 
     @Override
     public void create(String name, String owner, String mac) {
-        create(name, owner, mac, false, null);
+        create(name, owner, mac, false, 0, null);
     }
 
     @Override
     public void createUp(String name, String owner, String mac, String bridge) {
-        Link master = null;
-        if (bridge != null) {
-            IfNames.check("bridge", bridge);
-            master = rt.get(bridge).orElseThrow(() -> new DummException(Reason.NOT_FOUND,
-                    "bridge '" + bridge + "' does not exist"));
-            if (!master.isBridge() || !marker.owns(master)) {
-                throw new DummException(Reason.NOT_OWNED, "device '" + bridge + "' is not one of Dumm's bridges ("
-                        + marker + "); refusing to attach '" + name + "' to it");
+        if (bridge == null) {
+            create(name, owner, mac, true, 0, null);
+            return;
+        }
+        IfNames.check("bridge", bridge);
+        Integer known = bridgeIndex.get(bridge);
+        if (known != null) {
+            try {
+                create(name, owner, mac, true, known, bridge);
+                return;
+            } catch (NativeException e) {
+                if (e.errno() != Errno.EINVAL) {
+                    throw e;
+                }
+                bridgeIndex.remove(bridge, known); // gone or made again: look it up below
             }
         }
-        create(name, owner, mac, true, master);
+        Link master = rt.get(bridge).orElseThrow(() -> new DummException(Reason.NOT_FOUND,
+                "bridge '" + bridge + "' does not exist"));
+        if (!master.isBridge() || !marker.owns(master)) {
+            throw new DummException(Reason.NOT_OWNED, "device '" + bridge + "' is not one of Dumm's bridges ("
+                    + marker + "); refusing to attach '" + name + "' to it");
+        }
+        create(name, owner, mac, true, master.index(), bridge);
+        bridgeIndex.put(bridge, master.index());
     }
 
-    private void create(String name, String owner, String mac, boolean up, Link master) {
+    /** With {@code masterIndex} 0 the TAP is on no bridge; else {@code bridge} names it for messages. */
+    private void create(String name, String owner, String mac, boolean up, int masterIndex, String bridge) {
         IfNames.check("TAP", name);
         String alias;
         try {
@@ -109,11 +137,11 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
             if (up) {
                 setup.up(true);
             }
-            if (master != null) {
-                setup.master(master.index());
+            if (masterIndex != 0) {
+                setup.master(masterIndex);
             }
-            rt.change(setup, master == null ? "marking TAP '" + name + "' as Dumm's"
-                    : "marking TAP '" + name + "' as Dumm's and attaching it to bridge '" + master.name() + "'");
+            rt.change(setup, masterIndex == 0 ? "marking TAP '" + name + "' as Dumm's"
+                    : "marking TAP '" + name + "' as Dumm's and attaching it to bridge '" + bridge + "'");
             Tun.setPersist(fd, true, name);
         } finally {
             Tun.close(fd);

@@ -126,6 +126,39 @@ public class TunTapDriverTest {
         assertEquals("", ip("link", "show", "master", n("fbr")).trim());
     }
 
+    /**
+     * The driver remembers a bridge's index after its first TAP; a bridge deleted and made again
+     * (by Dumm, or by somebody else under the same name) must be found or refused anew.
+     */
+    @Test
+    public void aBridgeMadeAgainIsLookedUpAgain() throws Exception {
+        try (RtLink rt = RtLink.open()) {
+            rt.create(LinkRequest.named(n("br")).kind("bridge").group(TEST_GROUP).up(true), "test bridge");
+            rt.change(LinkRequest.named(n("br")).alias(TEST_PREFIX + "bridge"), "marking test bridge");
+            driver.createUp(n("r0"), "alice:eth0", null, n("br"));
+            int first = rt.get(n("br")).orElseThrow().index();
+
+            rt.delete(first, "deleting test bridge");
+            assertTrue("a persistent TAP outlives its bridge", driver.exists(n("r0")));
+            rt.create(LinkRequest.named(n("br")).kind("bridge").group(TEST_GROUP).up(true), "test bridge again");
+            rt.change(LinkRequest.named(n("br")).alias(TEST_PREFIX + "bridge"), "marking test bridge");
+            driver.createUp(n("r1"), "alice:eth1", null, n("br"));
+            assertEquals(n("br"), Path.of("/sys/class/net", n("r1"), "master").toRealPath().getFileName().toString());
+
+            rt.delete(rt.get(n("br")).orElseThrow().index(), "deleting test bridge");
+            ip("link", "add", n("br"), "type", "bridge"); // the same name, somebody else's
+            expect(Reason.NOT_OWNED, "not one of Dumm's bridges",
+                    () -> driver.createUp(n("r2"), "alice:eth2", null, n("br")));
+            assertFalse("a refused createUp leaves no TAP", driver.exists(n("r2")));
+            assertEquals("", ip("link", "show", "master", n("br")).trim());
+
+            rt.delete(rt.get(n("br")).orElseThrow().index(), "deleting foreign test bridge");
+            expect(Reason.NOT_FOUND, "bridge '" + n("br") + "' does not exist",
+                    () -> driver.createUp(n("r2"), "alice:eth2", null, n("br")));
+            assertFalse(driver.exists(n("r2")));
+        }
+    }
+
     @Test
     public void macIsSetAndReadBack() throws Exception {
         driver.create(n("1"), "bob:eth1", "52:54:00:AB:cd:01");
