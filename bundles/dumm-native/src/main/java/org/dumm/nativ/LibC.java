@@ -100,4 +100,10 @@ public interface LibC {
     // sched_setaffinity(2), sched_getaffinity(2): pid 0 is the calling thread; mask is a cpu_set_t
     int sched_setaffinity(int pid, @size_t long cpusetsize, @In Pointer mask);
     int sched_getaffinity(int pid, @size_t long cpusetsize, @Out Pointer mask);
+
+    // statfs(2): struct statfs begins with f_type (__fsword_t, 8 bytes on x86_64 and aarch64)
+    int statfs(String path, @Out Pointer buf);
+
+    // statx(2) (glibc 2.28+): buf is a struct statx (256 bytes)
+    int statx(int dirfd, String path, int flags, int mask, @Out Pointer buf);
 }

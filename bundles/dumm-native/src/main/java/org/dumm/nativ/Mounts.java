@@ -1,8 +1,13 @@
 package org.dumm.nativ;
 
+import java.util.Optional;
+
+import jnr.ffi.Pointer;
+
 /**
  * Constants of sys/mount.h, linux/mount.h and sys/stat.h for mount(2), umount2(2), open_tree(2),
- * move_mount(2), mknod(2) and the xattr calls (Linux values, identical on x86_64 and aarch64).
+ * move_mount(2), mknod(2) and the xattr calls (Linux values, identical on x86_64 and aarch64),
+ * and what statfs(2) and statx(2) say about the mount at a path.
  */
 public final class Mounts {
     private Mounts() {
@@ -80,5 +85,42 @@ public final class Mounts {
     /** Minor number of a dev_t (glibc's minor(3)). */
     public static long minor(long dev) {
         return ((dev >>> 12) & 0xffffff00L) | (dev & 0xffL);
+    }
+
+    /** statfs(2) f_type of overlayfs (linux/magic.h). */
+    public static final long OVERLAYFS_SUPER_MAGIC = 0x794c7630L;
+
+    private static final int AT_NO_AUTOMOUNT = 0x800;
+    private static final int STATX_STRUCT_SIZE = 256;
+    /** struct statx: u64 stx_attributes at 8, u64 stx_attributes_mask at 0x38. */
+    private static final int STX_ATTRIBUTES = 8;
+    private static final int STX_ATTRIBUTES_MASK = 0x38;
+    private static final long STATX_ATTR_MOUNT_ROOT = 0x2000;
+
+    /**
+     * The filesystem type (statfs(2) f_type) of the mount visible at {@code path}.
+     *
+     * @throws NativeException with errno, e.g. ENOENT
+     */
+    public static long fsType(String path) {
+        Pointer buf = Native.allocate(120); // struct statfs is 120 bytes on 64-bit Linux
+        Native.check(Native.libc().statfs(path, buf), "statfs " + path);
+        return buf.getLong(0);
+    }
+
+    /**
+     * Whether {@code path} is the root of a mount (statx(2) STATX_ATTR_MOUNT_ROOT): one system
+     * call where the mount table costs a read and parse of every mount. Empty when the kernel
+     * cannot tell (before Linux 5.8).
+     *
+     * @throws NativeException with errno, e.g. ENOENT
+     */
+    public static Optional<Boolean> isMountRoot(String path) {
+        Pointer buf = Native.allocate(STATX_STRUCT_SIZE);
+        Native.check(Native.libc().statx((int) AT_FDCWD, path, AT_NO_AUTOMOUNT, 0, buf), "statx " + path);
+        if ((buf.getLong(STX_ATTRIBUTES_MASK) & STATX_ATTR_MOUNT_ROOT) == 0) {
+            return Optional.empty();
+        }
+        return Optional.of((buf.getLong(STX_ATTRIBUTES) & STATX_ATTR_MOUNT_ROOT) != 0);
     }
 }

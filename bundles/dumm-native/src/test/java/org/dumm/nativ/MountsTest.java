@@ -1,11 +1,13 @@
 package org.dumm.nativ;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import jnr.ffi.Pointer;
 import org.junit.After;
@@ -42,6 +44,20 @@ public class MountsTest {
         assertEquals(3, Mounts.minor(rdev));
         assertEquals(0x12345, Mounts.major(Mounts.makedev(0x12345, 0x6789a)));
         assertEquals(0x6789a, Mounts.minor(Mounts.makedev(0x12345, 0x6789a)));
+    }
+
+    @Test
+    public void statfsAndStatxTellTheMountAtAPath() {
+        assertEquals(0x9fa0L, Mounts.fsType("/proc")); // PROC_SUPER_MAGIC
+        assertEquals(Optional.of(true), Mounts.isMountRoot("/proc"));
+        assertEquals(Optional.of(false), Mounts.isMountRoot("/proc/sys/kernel"));
+        assertEquals(Optional.of(false), Mounts.isMountRoot(dir.toString()));
+        try {
+            Mounts.isMountRoot(dir.resolve("absent").toString());
+            fail("statx of a missing path");
+        } catch (NativeException e) {
+            assertEquals(Errno.ENOENT, e.errno());
+        }
     }
 
     @Test

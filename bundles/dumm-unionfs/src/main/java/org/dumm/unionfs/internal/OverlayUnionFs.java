@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.dumm.api.DummException;
@@ -175,6 +176,20 @@ public final class OverlayUnionFs implements UnionFs {
     @Override
     public boolean isMounted(Path target) {
         Path t = Dirs.canonical(target);
+        // Two system calls about the mount visible at t. The mount table costs a read and a
+        // parse of every mount (~5-10 ms with 50 guests' overlays on this kind of host), and
+        // re-adopting 50 guests after a restart asked once per guest.
+        try {
+            Optional<Boolean> root = Mounts.isMountRoot(t.toString());
+            if (root.isPresent()) {
+                return root.get() && Mounts.fsType(t.toString()) == Mounts.OVERLAYFS_SUPER_MAGIC;
+            }
+        } catch (NativeException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+                return false;
+            }
+            // let the mount table answer
+        }
         MountInfo top = MountTable.read().top(t);
         return top != null && MountTable.OVERLAY.equals(top.fsType());
     }

@@ -133,6 +133,9 @@ public class OverlayUnionFsTest {
         fs.mount(s, union);
 
         assertTrue(fs.isMounted(union));
+        assertFalse("a directory inside the overlay is not where it is mounted", fs.isMounted(union.resolve("etc")));
+        assertFalse(fs.isMounted(base.resolve("guests/dmua/absent")));
+        assertFalse(fs.isMounted(union.resolve("etc/hostname/x"))); // ENOTDIR
         assertEquals(s, fs.stackAt(union));
         assertEquals(List.of(union), fs.mountsUnder(base));
         assertEquals("master\n", read(union.resolve("etc/hostname")));
@@ -391,6 +394,9 @@ public class OverlayUnionFsTest {
         fs.mount(s, union);
 
         assertTrue(fs.isMounted(union));
+        assertFalse("a directory inside the overlay is not where it is mounted", fs.isMounted(union.resolve("etc")));
+        assertFalse(fs.isMounted(base.resolve("guests/dmua/absent")));
+        assertFalse(fs.isMounted(union.resolve("etc/hostname/x"))); // ENOTDIR
         assertEquals(s, fs.stackAt(union));
         assertEquals(List.of(union), fs.mountsUnder(base));
         assertEquals("x", read(union.resolve("f")));
