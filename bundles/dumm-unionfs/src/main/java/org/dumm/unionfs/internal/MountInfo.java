@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * One parsed line of {@code /proc/self/mountinfo} (proc(5)), with the kernel's octal escapes
@@ -58,11 +59,19 @@ record MountInfo(int id, int parentId, String device, String root, Path mountPoi
 
     /** All mounts of this process's namespace, in the kernel's order (parents before children). */
     static List<MountInfo> read() {
+        return read(line -> true);
+    }
+
+    /** The mounts whose raw line (escapes not yet decoded) passes {@code keep}; only those are parsed. */
+    static List<MountInfo> read(Predicate<String> keep) {
+        List<String> lines;
         try {
-            return parse(Files.readAllLines(SELF, StandardCharsets.UTF_8));
+            lines = Files.readAllLines(SELF, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + SELF, e);
         }
+        lines.removeIf(keep.negate());
+        return parse(lines);
     }
 
     static List<MountInfo> parse(List<String> lines) {

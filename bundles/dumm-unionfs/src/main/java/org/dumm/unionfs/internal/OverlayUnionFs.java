@@ -77,7 +77,9 @@ public final class OverlayUnionFs implements UnionFs {
             if (Files.exists(t, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
                 throw new DummException(Reason.INVALID_ARGUMENT, "mount point " + t + " is not a directory");
             }
-            MountTable table = MountTable.read();
+            List<Path> concerned = new ArrayList<>(List.of(t, s.upper(), s.work()));
+            concerned.addAll(s.lowers());
+            MountTable table = MountTable.readAbout(concerned.toArray(Path[]::new));
             MountInfo there = table.top(t);
             if (there != null) {
                 throw new DummException(Reason.INVALID_STATE, "mount point " + t + " already has a mount ("
@@ -158,7 +160,7 @@ public final class OverlayUnionFs implements UnionFs {
             clearStaleStage(stagingPoint(t));
             // an interrupted switch can leave two of our overlays stacked here: take all
             for (int i = 0; i < 16; i++) {
-                MountInfo top = MountTable.read().top(t);
+                MountInfo top = MountTable.readAbout(t).top(t);
                 if (top == null) {
                     return;
                 }
@@ -190,14 +192,14 @@ public final class OverlayUnionFs implements UnionFs {
             }
             // let the mount table answer
         }
-        MountInfo top = MountTable.read().top(t);
+        MountInfo top = MountTable.readAbout(t).top(t);
         return top != null && MountTable.OVERLAY.equals(top.fsType());
     }
 
     @Override
     public LayerStack stackAt(Path target) {
         Path t = Dirs.canonical(target);
-        MountInfo top = MountTable.read().top(t);
+        MountInfo top = MountTable.readAbout(t).top(t);
         if (top == null || !MountTable.OVERLAY.equals(top.fsType())) {
             throw new DummException(Reason.NOT_FOUND, "no overlay is mounted at " + t);
         }
@@ -299,7 +301,7 @@ public final class OverlayUnionFs implements UnionFs {
     }
 
     private static void verifyTop(Path t, OverlayStack s) {
-        MountInfo top = MountTable.read().top(t);
+        MountInfo top = MountTable.readAbout(t).top(t);
         if (top == null || !s.upper().toString().equals(top.option("upperdir"))) {
             throw new DummException(Reason.HOST_ERROR, "after switching, " + t + " does not show the new stack");
         }
@@ -323,8 +325,8 @@ public final class OverlayUnionFs implements UnionFs {
         if (!Files.exists(stage, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        for (int i = 0; i < 16 && MountTable.read().top(stage) != null; i++) {
-            requireOwn(MountTable.read().top(stage), stage);
+        for (int i = 0; i < 16 && MountTable.readAbout(stage).top(stage) != null; i++) {
+            requireOwn(MountTable.readAbout(stage).top(stage), stage);
             detach(stage);
         }
         try {
@@ -420,7 +422,7 @@ public final class OverlayUnionFs implements UnionFs {
 
     private static void removeWorkIfUnused(Path work) {
         if (!Files.isDirectory(work, LinkOption.NOFOLLOW_LINKS)
-                || MountTable.read().writableUser(work, null) != null || !Dirs.holdsOnlyWorkState(work)) {
+                || MountTable.readAbout(work).writableUser(work, null) != null || !Dirs.holdsOnlyWorkState(work)) {
             return;
         }
         Dirs.deleteTree(work);
@@ -430,7 +432,7 @@ public final class OverlayUnionFs implements UnionFs {
         if (!isGeneration(work) || work.getParent() == null) {
             return;
         }
-        MountTable table = MountTable.read();
+        MountTable table = MountTable.readAbout(work.getParent());
         try (var siblings = Files.list(work.getParent())) {
             for (Path sib : (Iterable<Path>) siblings::iterator) {
                 if (!sib.equals(work) && isGeneration(sib) && Files.isDirectory(sib, LinkOption.NOFOLLOW_LINKS)

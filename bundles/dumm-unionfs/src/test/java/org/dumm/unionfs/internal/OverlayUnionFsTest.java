@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -136,6 +137,16 @@ public class OverlayUnionFsTest {
         assertFalse("a directory inside the overlay is not where it is mounted", fs.isMounted(union.resolve("etc")));
         assertFalse(fs.isMounted(base.resolve("guests/dmua/absent")));
         assertFalse(fs.isMounted(union.resolve("etc/hostname/x"))); // ENOTDIR
+        // the partial table the stop and start paths read answers as the whole one does
+        MountInfo whole = MountTable.read().top(union);
+        assertNotNull(whole);
+        assertEquals(whole, MountTable.readAbout(union).top(union));
+        assertEquals(whole, MountTable.readAbout(base.resolve("other"), union).top(union));
+        assertEquals(whole, MountTable.readAbout(diff).writableUser(diff, null));
+        assertEquals(whole, MountTable.readAbout(work.getParent()).writableUser(work, null));
+        assertNull("only lines about the paths asked for", MountTable.readAbout(base.resolve("other")).top(union));
+        assertEquals("a path the kernel escapes reads everything", whole,
+                MountTable.readAbout(base.resolve("with space")).top(union));
         assertEquals(s, fs.stackAt(union));
         assertEquals(List.of(union), fs.mountsUnder(base));
         assertEquals("master\n", read(union.resolve("etc/hostname")));
@@ -397,6 +408,7 @@ public class OverlayUnionFsTest {
         assertFalse("a directory inside the overlay is not where it is mounted", fs.isMounted(union.resolve("etc")));
         assertFalse(fs.isMounted(base.resolve("guests/dmua/absent")));
         assertFalse(fs.isMounted(union.resolve("etc/hostname/x"))); // ENOTDIR
+        assertNotNull("paths the kernel escapes: the whole table is read", MountTable.readAbout(union).top(union));
         assertEquals(s, fs.stackAt(union));
         assertEquals(List.of(union), fs.mountsUnder(base));
         assertEquals("x", read(union.resolve("f")));
