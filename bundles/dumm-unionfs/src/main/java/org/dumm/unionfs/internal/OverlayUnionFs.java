@@ -191,6 +191,8 @@ public final class OverlayUnionFs implements UnionFs {
                 return false;
             }
             // let the mount table answer
+        } catch (UnsatisfiedLinkError e) {
+            // a C library without statx (glibc before 2.28): the mount table answers
         }
         MountInfo top = MountTable.readAbout(t).top(t);
         return top != null && MountTable.OVERLAY.equals(top.fsType());
