@@ -26,9 +26,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
@@ -81,9 +78,6 @@ final class MeshStore implements AutoCloseable {
     record Snapshot(Map<String, GuestRecord> guests, List<String> bridges) {
     }
 
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Path workDir;
     private final Path journalDir;
     private final long flushDelayMs;
@@ -158,7 +152,7 @@ final class MeshStore implements AutoCloseable {
                 for (Path dir : (Iterable<Path>) dirs::iterator) {
                     Path file = dir.resolve("guest.json");
                     if (Files.isRegularFile(file)) {
-                        GuestFile g = json.readValue(file.toFile(), GuestFile.class);
+                        GuestFile g = StateJson.readGuest(Files.readAllBytes(file));
                         List<IfaceRecord> ifaces = new ArrayList<>();
                         for (IfaceFile i : g.interfaces() == null ? List.<IfaceFile>of() : g.interfaces()) {
                             ifaces.add(new IfaceRecord(i.name(), i.tap(), i.mac(), i.transport(), null, List.of()));
@@ -168,14 +162,14 @@ final class MeshStore implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("reading guest definitions in " + guestsDir, e);
+                throw new UncheckedIOException("reading guest definitions in " + guestsDir + ": " + e.getMessage(), e);
             }
         }
         List<String> bridges = new ArrayList<>();
         Path meshFile = workDir.resolve("mesh.json");
         if (Files.isRegularFile(meshFile)) {
             try {
-                MeshFile mesh = json.readValue(meshFile.toFile(), MeshFile.class);
+                MeshFile mesh = StateJson.readMesh(Files.readAllBytes(meshFile));
                 for (BridgeFile b : mesh.bridges() == null ? List.<BridgeFile>of() : mesh.bridges()) {
                     bridges.add(b.name());
                 }
@@ -197,8 +191,8 @@ final class MeshStore implements AutoCloseable {
     void saveGuest(GuestRecord g) {
         List<IfaceFile> ifaces = g.interfaces().stream()
                 .map(i -> new IfaceFile(i.name(), i.tap(), i.mac(), i.transport())).toList();
-        write(guestDir(g.name()).resolve("guest.json"), new GuestFile(g.name(), g.backend(), g.kernel(),
-                g.master(), g.memoryMb(), g.extraArgs(), ifaces));
+        write(guestDir(g.name()).resolve("guest.json"), StateJson.guest(new GuestFile(g.name(), g.backend(), g.kernel(),
+                g.master(), g.memoryMb(), g.extraArgs(), ifaces)));
     }
 
     void saveMesh(Collection<String> bridges, Collection<GuestRecord> guests) {
@@ -211,7 +205,7 @@ final class MeshStore implements AutoCloseable {
             }
         }
         write(workDir.resolve("mesh.json"),
-                new MeshFile(bridges.stream().sorted().map(BridgeFile::new).toList(), links));
+                StateJson.mesh(new MeshFile(bridges.stream().sorted().map(BridgeFile::new).toList(), links)));
     }
 
     /**
@@ -232,13 +226,7 @@ final class MeshStore implements AutoCloseable {
         }
     }
 
-    private void write(Path file, Object value) {
-        byte[] bytes;
-        try {
-            bytes = json.writeValueAsBytes(value);
-        } catch (IOException e) {
-            throw new DummException(Reason.HOST_ERROR, "cannot serialise " + file + ": " + e.getMessage(), e);
-        }
+    private void write(Path file, byte[] bytes) {
         synchronized (lock) {
             if (!closed) {
                 // Same bytes as the file holds or will hold: e.g. connecting an interface changes
