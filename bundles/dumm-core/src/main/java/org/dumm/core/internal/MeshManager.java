@@ -344,7 +344,13 @@ public class MeshManager implements Mesh {
                 throw new DummException(Reason.ALREADY_EXISTS, "directory " + dir + " already exists; remove it or pick another name");
             }
             try {
+                // the store writes guest.json a little later; the guest's directory (where its
+                // diff and startup script go) is there when the command returns
+                Files.createDirectories(dir);
                 store.saveGuest(record);
+            } catch (IOException ex) {
+                MasterStore.deleteTree(dir);
+                throw new DummException(Reason.HOST_ERROR, "cannot create " + dir + ": " + ex.getMessage(), ex);
             } catch (RuntimeException ex) {
                 MasterStore.deleteTree(dir);
                 throw ex;

@@ -183,6 +183,8 @@ public class MeshFlowTest {
     @Test
     public void badInputIsRefusedAndLeavesNothing() {
         mesh.createGuest(GuestDefinition.named("dmcx"));
+        assertTrue("the guest's directory is there when create returns",
+                Files.isDirectory(workDir.resolve("guests/dmcx")));
         mesh.createBridge("dmcbr2");
         expect(Reason.INVALID_ARGUMENT, () -> mesh.createGuest(GuestDefinition.named("a/b")));
         expect(Reason.INVALID_ARGUMENT, () -> mesh.createGuest(GuestDefinition.named("..")));
