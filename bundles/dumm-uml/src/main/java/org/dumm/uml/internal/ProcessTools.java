@@ -167,7 +167,10 @@ final class ProcessTools {
         return f != null && !isZombie(f) && f[2] == pgid;
     }
 
-    /** Live (non-zombie) processes of group {@code pgid} with {@code marker} among their arguments. */
+    /**
+     * Live (non-zombie) processes of group {@code pgid} with {@code marker} among their
+     * arguments, or exiting ones (no arguments any more).
+     */
     static List<Integer> members(int pgid, String marker) {
         List<Integer> found = new ArrayList<>();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"))) {
@@ -178,7 +181,13 @@ final class ProcessTools {
                 }
                 int pid = Integer.parseInt(name);
                 int[] f = stat(pid);
-                if (f != null && !isZombie(f) && f[2] == pgid && cmdline(pid).contains(marker)) {
+                if (f == null || isZombie(f) || f[2] != pgid) {
+                    continue;
+                }
+                // A process on its way out has released its memory and shows no arguments,
+                // but may still hold files (a TAP, the guest's root): it counts until it is a zombie.
+                List<String> args = cmdline(pid);
+                if (args.isEmpty() || args.contains(marker)) {
                     found.add(pid);
                 }
             }
