@@ -346,11 +346,8 @@ public class MeshManager implements Mesh {
             try {
                 // the store writes guest.json a little later; the guest's directory (where its
                 // diff and startup script go) is there when the command returns
-                Files.createDirectories(dir);
+                createDirectory(dir);
                 store.saveGuest(record);
-            } catch (IOException ex) {
-                MasterStore.deleteTree(dir);
-                throw new DummException(Reason.HOST_ERROR, "cannot create " + dir + ": " + ex.getMessage(), ex);
             } catch (RuntimeException ex) {
                 MasterStore.deleteTree(dir);
                 throw ex;

@@ -26,7 +26,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.Transport;
@@ -154,7 +153,7 @@ final class MeshStore implements AutoCloseable {
                     if (Files.isRegularFile(file)) {
                         GuestFile g = StateJson.readGuest(Files.readAllBytes(file));
                         List<IfaceRecord> ifaces = new ArrayList<>();
-                        for (IfaceFile i : g.interfaces() == null ? List.<IfaceFile>of() : g.interfaces()) {
+                        for (IfaceFile i : g.interfaces()) { // StateJson reads a missing list as empty
                             ifaces.add(new IfaceRecord(i.name(), i.tap(), i.mac(), i.transport(), null, List.of()));
                         }
                         guests.put(g.name(), new GuestRecord(g.name(), g.backend(), g.kernel(), g.master(),
@@ -170,10 +169,10 @@ final class MeshStore implements AutoCloseable {
         if (Files.isRegularFile(meshFile)) {
             try {
                 MeshFile mesh = StateJson.readMesh(Files.readAllBytes(meshFile));
-                for (BridgeFile b : mesh.bridges() == null ? List.<BridgeFile>of() : mesh.bridges()) {
+                for (BridgeFile b : mesh.bridges()) {
                     bridges.add(b.name());
                 }
-                for (LinkFile link : mesh.links() == null ? List.<LinkFile>of() : mesh.links()) {
+                for (LinkFile link : mesh.links()) {
                     GuestRecord g = guests.get(link.guest());
                     if (g != null && g.iface(link.iface()).isPresent()) {
                         String bridge = bridges.contains(link.bridge()) ? link.bridge() : null;

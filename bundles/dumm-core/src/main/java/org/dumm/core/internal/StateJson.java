@@ -38,7 +38,7 @@ final class StateJson {
         o.field("memoryMb").raw(Integer.toString(g.memoryMb()));
         o.field("extraArgs").strings(g.extraArgs());
         o.field("interfaces").open('[');
-        for (IfaceFile i : g.interfaces() == null ? List.<IfaceFile>of() : g.interfaces()) {
+        for (IfaceFile i : g.interfaces()) {
             o.item().open('{');
             o.field("name").string(i.name());
             o.field("tap").string(i.tap());
@@ -130,7 +130,7 @@ final class StateJson {
 
         void strings(List<String> list) {
             open('[');
-            for (String s : list == null ? List.<String>of() : list) {
+            for (String s : list) {
                 item().string(s);
             }
             close(']');

@@ -180,8 +180,7 @@ final class ProcessTools {
                     continue;
                 }
                 int pid = Integer.parseInt(name);
-                int[] f = stat(pid);
-                if (f == null || isZombie(f) || f[2] != pgid) {
+                if (!isLiveMember(pid, pgid)) {
                     continue;
                 }
                 // A process on its way out has released its memory and shows no arguments,

@@ -327,8 +327,12 @@ public final class OverlayUnionFs implements UnionFs {
         if (!Files.exists(stage, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        for (int i = 0; i < 16 && MountTable.readAbout(stage).top(stage) != null; i++) {
-            requireOwn(MountTable.readAbout(stage).top(stage), stage);
+        for (int i = 0; i < 16; i++) {
+            MountInfo top = MountTable.readAbout(stage).top(stage);
+            if (top == null) {
+                break;
+            }
+            requireOwn(top, stage);
             detach(stage);
         }
         try {
