@@ -1,5 +1,6 @@
 package org.dumm.itests;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
@@ -261,8 +262,17 @@ public class VpnTestbedIT {
         pids.forEach((n, pid) -> assertTrue(n + " (pid " + pid + ") died with Karaf", Host.isAlive(pid)));
         assertHostTopology();
 
+        Path hostKey = karaf.home().resolve("etc/host.key");
+        byte[] keyBefore = Files.readAllBytes(hostKey);
         Duration started = karaf.start(Duration.ofSeconds(180));
         log("Karaf restart: stop " + stopped.toMillis() + " ms, start to Dumm ready " + started.toMillis() + " ms");
+        // The console answered over SSH with the host key known from the first start (accept-new);
+        // without Bouncy Castle, Karaf must read that key (bin/dumm-server made it) and not warn or replace it.
+        assertArrayEquals("the SSH host key changed with the restart", keyBefore, Files.readAllBytes(hostKey));
+        String karafLog = Files.readString(karaf.home().resolve("data/log/karaf.log"));
+        assertFalse("Karaf created the Bouncy Castle provider", karafLog.contains("getOrCreateProvider(BC)"));
+        assertFalse("Karaf could not read its host key at once", karafLog.contains("Failed to parse keypair"));
+        assertFalse("Karaf generated a host key itself", karafLog.contains("generating host key"));
 
         Map<String, JsonNode> guests = guests();
         for (String n : GUESTS) {
