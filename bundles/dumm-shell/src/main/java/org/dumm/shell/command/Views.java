@@ -15,14 +15,17 @@ import org.dumm.api.Iface;
 /** The JSON shapes of {@code --json} output: stable field names scripts can rely on. */
 final class Views {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private Views() {
+    }
+
+    /** Made on the first --json: setting Jackson up costs ~0.3 s, which plain listings need not pay. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 
     static String json(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return Json.MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
