@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +108,8 @@ final class KarafBench {
         ssh("dumm:guest-delete --all", Duration.ofSeconds(60L + guests));
         r.put("guest_stop_delete_all_s", Stats.round((System.nanoTime() - t0) / 1e9));
         stop();
-        r.put("ready_signal", "`dumm:version` over the SSH console prints 'Mesh service: up' (as ./dumm start)");
+        r.put("ready_signal", "`dumm:version` over the SSH console prints 'Mesh service: up' (as ./dumm start: asked once "
+                + "karaf.log has 'Dumm mesh ready', and every 2 s before that)");
         r.put("heap", "bin/setenv of the assembly (-Xmx256m unless EXTRA_JAVA_OPTS sets one)");
         return r;
     }
@@ -170,11 +174,18 @@ final class KarafBench {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("data/log/karaf.out").toFile()))
                 .redirectInput(new File("/dev/null")).start();
         long deadline = t0 + START_TIMEOUT.toNanos();
+        // As ./dumm start: the console is asked once karaf.log says the mesh is up, and every 2 s
+        // before that. An ask that comes too early fails (and costs the starting Karaf a session),
+        // and the next one is a whole SSH session later.
+        LogWatch meshLine = new LogWatch(karafLog(), logBytesBefore, "Dumm mesh ready");
+        long asked = t0;
         while (true) {
             if (jvmPid < 0) {
                 jvmPid = findJvm();
             }
-            if (jvmPid > 0) {
+            long now = System.nanoTime();
+            if (jvmPid > 0 && (meshLine.seen() || now - asked >= 2_000_000_000L)) {
+                asked = now;
                 Host.Result r = sshRaw("dumm:version", Duration.ofSeconds(10));
                 if (r.ok() && firstAnswer < 0) {
                     firstAnswer = Stats.round((System.nanoTime() - t0) / 1e9);
@@ -196,7 +207,55 @@ final class KarafBench {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("Karaf did not come up within " + START_TIMEOUT.toSeconds() + " s");
             }
-            Host.sleep(100);
+            Host.sleep(50);
+        }
+    }
+
+    /** Whether a line has appeared in a growing log since a byte offset; reads only new bytes. */
+    private static final class LogWatch {
+        private final Path file;
+        private final byte[] needle;
+        private long position;
+        private boolean seen;
+
+        LogWatch(Path file, long from, String text) {
+            this.file = file;
+            this.position = from;
+            this.needle = text.getBytes(StandardCharsets.UTF_8);
+        }
+
+        boolean seen() {
+            if (seen) {
+                return true;
+            }
+            try (FileChannel ch = FileChannel.open(file)) {
+                long size = ch.size();
+                if (size <= position) {
+                    return false;
+                }
+                // from a little before the last end, so that a line split across reads is found
+                long from = Math.max(0, position - needle.length);
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size - from, 16 << 20));
+                ch.read(buf, from);
+                position = from + buf.position();
+                seen = indexOf(buf.array(), buf.position(), needle) >= 0;
+            } catch (IOException e) {
+                return false; // not there yet
+            }
+            return seen;
+        }
+
+        private static int indexOf(byte[] hay, int length, byte[] needle) {
+            outer:
+            for (int i = 0; i + needle.length <= length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (hay[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
         }
     }
 
