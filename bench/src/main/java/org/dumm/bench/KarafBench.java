@@ -2,7 +2,6 @@ package org.dumm.bench;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -195,7 +194,7 @@ final class KarafBench {
                     lastStart = new LinkedHashMap<>();
                     lastStart.put("ready_s", ready);
                     lastStart.put("console_first_answer_s", firstAnswer);
-                    lastStart.put("mesh_ready_logged_s", meshReadyLogged(wall0, logBytesBefore));
+                    lastStart.put("mesh_ready_logged_s", meshReadyLogged(wall0, meshLine));
                     // CPU the JVM used to get there: on a shared host it varies less than the wall time
                     lastStart.put("jvm_cpu_s", Stats.round(Host.cpuSeconds(jvmPid)));
                     return ready;
@@ -211,51 +210,49 @@ final class KarafBench {
         }
     }
 
-    /** Whether a line has appeared in a growing log since a byte offset; reads only new bytes. */
+    /** The first line of a growing log, after a byte offset, that holds a text; reads only new bytes. */
     private static final class LogWatch {
         private final Path file;
-        private final byte[] needle;
+        private final String text;
+        /** Where the next read starts: just after the last whole line read. */
         private long position;
-        private boolean seen;
+        private String line;
 
         LogWatch(Path file, long from, String text) {
             this.file = file;
             this.position = from;
-            this.needle = text.getBytes(StandardCharsets.UTF_8);
+            this.text = text;
         }
 
         boolean seen() {
-            if (seen) {
-                return true;
+            return line() != null;
+        }
+
+        /** The line once it is in the log (read again on each call until then), else null. */
+        String line() {
+            if (line != null) {
+                return line;
             }
             try (FileChannel ch = FileChannel.open(file)) {
                 long size = ch.size();
                 if (size <= position) {
-                    return false;
+                    return null;
                 }
-                // from a little before the last end, so that a line split across reads is found
-                long from = Math.max(0, position - needle.length);
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size - from, 16 << 20));
-                ch.read(buf, from);
-                position = from + buf.position();
-                seen = indexOf(buf.array(), buf.position(), needle) >= 0;
-            } catch (IOException e) {
-                return false; // not there yet
-            }
-            return seen;
-        }
-
-        private static int indexOf(byte[] hay, int length, byte[] needle) {
-            outer:
-            for (int i = 0; i + needle.length <= length; i++) {
-                for (int j = 0; j < needle.length; j++) {
-                    if (hay[i + j] != needle[j]) {
-                        continue outer;
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size - position, 16 << 20));
+                ch.read(buf, position);
+                String chunk = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+                int end = chunk.lastIndexOf('\n') + 1; // a line still being written is read next time
+                position += chunk.substring(0, end).getBytes(StandardCharsets.UTF_8).length;
+                for (String l : chunk.substring(0, end).split("\n")) {
+                    if (l.contains(text)) {
+                        line = l;
+                        break;
                     }
                 }
-                return i;
+            } catch (IOException e) {
+                return null; // not there yet
             }
-            return -1;
+            return line;
         }
     }
 
@@ -268,21 +265,17 @@ final class KarafBench {
      * millisecond timestamp, local time), or -1: where a start's time goes, Karaf and Dumm's
      * bundles versus the console becoming usable.
      */
-    private double meshReadyLogged(long wall0, long skipBytes) {
-        try (RandomAccessFile f = new RandomAccessFile(karafLog().toFile(), "r")) {
-            f.seek(Math.min(skipBytes, f.length()));
-            String line;
-            while ((line = f.readLine()) != null) {
-                if (line.contains("Dumm mesh ready")) {
-                    LocalDateTime at = LocalDateTime.parse(line.substring(0, 23).replace(',', '.'));
-                    long ms = at.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
-                    return Stats.round((ms - wall0) / 1e3);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+    private static double meshReadyLogged(long wall0, LogWatch meshLine) {
+        String line = meshLine.line();
+        if (line == null) {
             return -1;
         }
-        return -1;
+        try {
+            LocalDateTime at = LocalDateTime.parse(line.substring(0, 23).replace(',', '.'));
+            return Stats.round((at.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli() - wall0) / 1e3);
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The Karaf JVM of this instance (its command line names this karaf.base), or -1. */
