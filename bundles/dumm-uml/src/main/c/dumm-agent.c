@@ -491,8 +491,11 @@ static void feed_script(struct job *j) {
     close_fd(&j->p.cmd);  /* EOF ends the script */
 }
 
+/* One socket for the interface ioctls, kept open: under UML every guest system call is a
+ * round trip through the host's ptrace, and a link-up is on the user's clock. */
 static int if_socket(void) {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    static int s = -1;
+    if (s < 0) s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     return s;
 }
@@ -506,7 +509,6 @@ static void op_ifflags(uint32_t id, uint8_t op, const char *name, int up) {
     int s = if_socket();
     if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
         reply_error(id, op, "%s: %s", name, strerror(errno));
-        if (s >= 0) close(s);
         return;
     }
     if (up) ifr.ifr_flags |= IFF_UP;
@@ -516,7 +518,6 @@ static void op_ifflags(uint32_t id, uint8_t op, const char *name, int up) {
     } else {
         reply(id, op, 0, 0, NULL, 0, NULL, 0);
     }
-    close(s);
 }
 
 static void op_rename(uint32_t id, const char *from, const char *to) {
@@ -530,7 +531,6 @@ static void op_rename(uint32_t id, const char *from, const char *to) {
     } else {
         reply(id, OP_RENAME, 0, 0, NULL, 0, NULL, 0);
     }
-    if (s >= 0) close(s);
 }
 
 static void handle_request(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,

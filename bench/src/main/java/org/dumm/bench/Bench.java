@@ -442,9 +442,10 @@ public final class Bench {
             Map<String, Object> m = section("3_connect");
             m.put("dumm_addInterface", d.toMap());
             m.put("bare_ip_ip_uml_mconsole", b.toMap());
-            m.put("dumm_does", "TAP create+up (ioctl/netlink), bridge port (netlink), mconsole config ethN, "
-                    + "link up in the guest by the agent (two ioctls, no process), the change appended to the mesh journal "
-                    + "(guest.json and mesh.json are rewritten and forced by the store's own thread)");
+            m.put("dumm_does", "mconsole config ethN sent, and while the guest registers the device: TAP create, "
+                    + "marked, up and on the bridge (ioctl + one netlink request); then link up in the guest by the agent "
+                    + "(two ioctls, no process), and while the guest does that the change is appended to the mesh journal "
+                    + "(taken back if the link-up fails; guest.json and mesh.json are rewritten and forced by the store's own thread)");
             m.put("bare_does", "spawned: ip tuntap add; ip link set master up; uml_mconsole config ethN=tuntap,TAP "
                     + "(the interface stays down in the guest)");
             m.put("breakdown", connectBreakdown(g));

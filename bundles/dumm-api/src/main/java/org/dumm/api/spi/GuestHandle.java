@@ -47,6 +47,32 @@ public interface GuestHandle {
     /** Hot-plugs an interface bound to an existing host TAP. */
     void plugInterface(InterfaceSpec iface);
 
+    /**
+     * Plugs an interface and brings it up in the guest; {@code makeTap} makes its host TAP. The
+     * default does the three one after another. A backend whose guest binds the TAP only when the
+     * link comes up runs {@code makeTap} while the guest registers the device, and returns as soon
+     * as it has asked for the link-up, so that the caller can do its own work meanwhile and then
+     * {@link Completion#await await}. If this or the completion throws, the caller unplugs the
+     * interface ({@link #unplugInterface} copes with one that never got plugged) and removes the TAP.
+     */
+    default Completion plugInterfaceUp(InterfaceSpec iface, Runnable makeTap) {
+        makeTap.run();
+        plugInterface(iface);
+        setLinkUp(iface.name(), true);
+        return () -> { };
+    }
+
+    /** A step the guest may still be doing. */
+    @FunctionalInterface
+    interface Completion {
+        /**
+         * Waits until the guest has done it.
+         *
+         * @throws DummException when the guest failed or did not answer in time
+         */
+        void await();
+    }
+
     /** Brings the interface down in the guest and unplugs it. */
     void unplugInterface(String ifaceName);
 

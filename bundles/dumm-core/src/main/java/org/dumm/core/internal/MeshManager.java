@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -661,10 +660,7 @@ public class MeshManager implements Mesh {
             IfaceRecord record;
             modelLock.lock();
             try {
-                Set<String> taken = new HashSet<>();
-                guests.values().forEach(g -> g.record.interfaces().forEach(i -> taken.add(i.tap())));
-                taken.addAll(bridges);
-                String tap = HostNames.tapName(guest, iface, taken);
+                String tap = HostNames.tapName(guest, iface, this::nameInUse);
                 record = new IfaceRecord(iface, tap, guestMac, t, bridge, List.of());
                 // For a running guest createTap checks this on its way.
                 if (!e.isUp() && taps.exists(tap) && taps.owner(tap).isEmpty()) {
@@ -675,10 +671,18 @@ public class MeshManager implements Mesh {
             }
             if (e.isUp()) {
                 GuestHandle h = e.handle;
-                createTap(e.record, record);
+                boolean recorded = false;
                 try {
-                    h.plugInterface(new InterfaceSpec(iface, record.tap(), guestMac, t));
-                    configureInterfaces(h, List.of(record));
+                    GuestHandle.Completion up = h.plugInterfaceUp(new InterfaceSpec(iface, record.tap(), guestMac, t),
+                            () -> createTap(e.record, record));
+                    try {
+                        // Recorded while the guest brings the link up (the device and its TAP
+                        // exist by now), and taken back below if that fails.
+                        updateRecord(e, e.record.withIface(record));
+                        recorded = true;
+                    } finally {
+                        up.await();
+                    }
                 } catch (RuntimeException ex) {
                     try {
                         h.unplugInterface(iface);
@@ -686,10 +690,18 @@ public class MeshManager implements Mesh {
                         // it may never have been plugged
                     }
                     deleteTaps(List.of(record.tap()));
+                    if (recorded) {
+                        try {
+                            updateRecord(e, e.record.withoutIface(iface));
+                        } catch (RuntimeException again) {
+                            ex.addSuppressed(again);
+                        }
+                    }
                     throw ex;
                 }
+            } else {
+                updateRecord(e, e.record.withIface(record));
             }
-            updateRecord(e, e.record.withIface(record));
             post(DummEvents.IFACE_ADDED, guest, Map.of(DummEvents.IFACE, iface));
             return record.toApi(guest);
         } finally {
@@ -1038,6 +1050,21 @@ public class MeshManager implements Mesh {
     private static IfaceRecord iface(GuestEntry e, String iface) {
         return e.record.iface(iface).orElseThrow(() -> new DummException(Reason.NOT_FOUND,
                 "guest '" + e.name + "' has no interface '" + iface + "'"));
+    }
+
+    /** True when a bridge or a guest interface's TAP of the mesh has this name. Holds {@link #modelLock}. */
+    private boolean nameInUse(String name) {
+        if (bridges.contains(name)) {
+            return true;
+        }
+        for (GuestEntry g : guests.values()) {
+            for (IfaceRecord i : g.record.interfaces()) {
+                if (i.tap().equals(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void requireBridge(String bridge) {

@@ -45,6 +45,15 @@ public class HostNamesTest {
         assertEquals(mac, HostNames.mac("alice", "eth0"));
         assertNotEquals(mac, HostNames.mac("alice", "eth1"));
         assertEquals(mac, HostNames.checkMac(mac.toUpperCase()));
+        // every interface of a guest gets its own; all are 52:54:…, locally administered unicast
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            String m = HostNames.mac("alice", "eth" + i);
+            assertTrue(m, m.startsWith("52:54:"));
+            assertEquals(m, HostNames.checkMac(m));
+            assertTrue(m, seen.add(m));
+        }
+        assertNotEquals(HostNames.mac("alice", "eth1"), HostNames.mac("alicf", "eth1"));
     }
 
     @Test
@@ -57,7 +66,10 @@ public class HostNamesTest {
                 assertEquals(DummException.Reason.INVALID_ARGUMENT, e.reason());
             }
         }
-        for (String bad : new String[] {"eth", "wlan0", "eth100", "eth01", "../x", ""}) {
+        for (String good : new String[] {"eth0", "eth9", "eth10", "eth99"}) {
+            assertEquals(good, HostNames.checkIface(good));
+        }
+        for (String bad : new String[] {"eth", "wlan0", "eth100", "eth01", "../x", "", "ETH1", "eth1a", "eth\u0663", null}) {
             try {
                 HostNames.checkIface(bad);
                 fail(bad);

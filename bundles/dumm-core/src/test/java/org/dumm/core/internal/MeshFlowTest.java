@@ -237,13 +237,19 @@ public class MeshFlowTest {
             assertTrue(taps.owner("dmcz-eth1").isEmpty());
             assertFalse(bridges.ports("dmcbr3").contains("dmcz-eth1"));
             assertTrue(mesh.guest("dmcz").orElseThrow().interfaces().isEmpty());
+            // the guest registered eth1 while the TAP was being made: it was removed again
+            assertFalse(mesh.exec("dmcz", "ls /sys/class/net", EXEC).stdoutText().contains("eth1"));
         } finally {
             run("ip", "link", "del", "dmcz-eth1");
         }
+        // and can be added now that the name is free
+        mesh.addInterface("dmcz", "eth1", "dmcbr3", null, Transport.TUNTAP);
+        assertEquals("dmcz:eth1", taps.owner("dmcz-eth1").orElseThrow());
+        assertTrue(mesh.exec("dmcz", "cat /sys/class/net/eth1/flags", EXEC).stdoutText().trim().matches("0x[0-9a-f]*[13579bdf]"));
         // A TAP of Dumm's left behind (say, by a crash before the change was recorded): replaced.
         taps.create("dmcz-eth2", "left:behind", null);
         mesh.addInterface("dmcz", "eth2", "dmcbr3", null, Transport.TUNTAP);
-        assertEquals(List.of("dmcz-eth2"), bridges.ports("dmcbr3"));
+        assertEquals(List.of("dmcz-eth1", "dmcz-eth2"), bridges.ports("dmcbr3"));
         assertEquals("dmcz:eth2", taps.owner("dmcz-eth2").orElseThrow());
         assertTrue(mesh.exec("dmcz", "cat /sys/class/net/eth2/flags", EXEC).stdoutText().trim().matches("0x[0-9a-f]*[13579bdf]"));
     }

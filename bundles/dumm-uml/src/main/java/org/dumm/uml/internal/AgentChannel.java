@@ -193,18 +193,41 @@ final class AgentChannel implements AutoCloseable {
      * @throws DummException TIMEOUT when no reply came in time, GUEST_FAILURE when the channel broke
      */
     Reply call(int op, byte[] payload, int timeoutMillis, int cap, long waitMillis, long writeDeadlineNanos) {
+        return await(send(op, payload, timeoutMillis, cap, writeDeadlineNanos), waitMillis);
+    }
+
+    /** A request sent whose reply {@link #await} collects; every one sent must be awaited. */
+    record Call(int id, CompletableFuture<Reply> reply) {
+    }
+
+    /** Sends one request without waiting: the caller can work while the guest does. */
+    Call send(int op, byte[] payload, int timeoutMillis, int cap, long writeDeadlineNanos) {
         checkOpen();
         int id = ids.incrementAndGet();
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         pending.put(id, reply);
         try {
             write(frame(id, op, timeoutMillis, cap, payload), writeDeadlineNanos);
+        } catch (RuntimeException e) {
+            pending.remove(id);
+            throw e;
+        }
+        return new Call(id, reply);
+    }
+
+    /**
+     * Waits for the reply to {@code call} until {@code waitMillis} have passed since now.
+     *
+     * @throws DummException TIMEOUT when no reply came in time, GUEST_FAILURE when the channel broke
+     */
+    Reply await(Call call, long waitMillis) {
+        try {
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
             int nudges = 0;
             while (true) {
                 long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                 try {
-                    return reply.get(Math.max(0, Math.min(left, NUDGE_AFTER_MS)), TimeUnit.MILLISECONDS);
+                    return call.reply().get(Math.max(0, Math.min(left, NUDGE_AFTER_MS)), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
                     if (left <= NUDGE_AFTER_MS) {
                         throw e;
@@ -225,7 +248,7 @@ final class AgentChannel implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': interrupted while waiting for its agent");
         } finally {
-            pending.remove(id);
+            pending.remove(call.id());
         }
     }
 

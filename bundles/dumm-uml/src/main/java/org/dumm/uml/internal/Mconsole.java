@@ -58,6 +58,16 @@ final class Mconsole implements AutoCloseable {
      *                       the socket is gone (guest not running)
      */
     synchronized Reply request(String command, Duration timeout) {
+        return request(command, timeout, null);
+    }
+
+    /**
+     * Like {@link #request(String, Duration)}, running {@code meanwhile} on the calling thread
+     * between sending the command and reading its answer: host work that the guest's handling
+     * of the command does not depend on. {@code meanwhile} should not throw; if it does, the
+     * answer is abandoned (the socket is replaced) and the exception passes through.
+     */
+    synchronized Reply request(String command, Duration timeout, Runnable meanwhile) {
         if (closed) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': mconsole client is closed");
         }
@@ -81,6 +91,14 @@ final class Mconsole implements AutoCloseable {
                     + " does not answer (" + e.getMessage() + ")", e);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (meanwhile != null) {
+            try {
+                meanwhile.run();
+            } catch (RuntimeException | Error e) {
+                dropSocket();
+                throw e;
+            }
+        }
         StringBuilder text = new StringBuilder();
         boolean error = false;
         boolean first = true;
@@ -88,8 +106,7 @@ final class Mconsole implements AutoCloseable {
             int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
             int n = socket.receive(reply, left);
             if (n < 0) {
-                socket.close(); // a late answer must not land in the next request's
-                socket = null;
+                dropSocket();
                 throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': mconsole '" + command
                         + "' got no answer within " + timeout.toMillis() + " ms");
             }
@@ -112,6 +129,12 @@ final class Mconsole implements AutoCloseable {
                 return new Reply(error, text.toString());
             }
         }
+    }
+
+    /** A late answer must not land in the next request's: a fresh socket for that one. */
+    private void dropSocket() {
+        socket.close();
+        socket = null;
     }
 
     @Override

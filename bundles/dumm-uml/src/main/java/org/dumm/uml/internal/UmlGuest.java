@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,8 +14,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.dumm.api.ConsoleSession;
 import org.dumm.api.DummException;
@@ -38,7 +37,8 @@ final class UmlGuest implements GuestHandle {
     private static final Duration MCONSOLE_TIMEOUT = Duration.ofSeconds(5);
     /** How long a reply may take beyond the command's own timeout (the agent kills it then). */
     private static final long REPLY_GRACE_MS = 10_000;
-    private static final Pattern TRAILING_NUMBER = Pattern.compile("^.*?(\\d+)$");
+    /** How long a link-up or -down in the guest may take. */
+    private static final Duration LINK_WAIT = Duration.ofSeconds(10);
 
     private final UmlBackend backend;
     private final GuestSpec spec;
@@ -49,6 +49,8 @@ final class UmlGuest implements GuestHandle {
     private final CompletableFuture<Boolean> exited = new CompletableFuture<>();
     /** Guest interface name to what was plugged (UML device derived from it). */
     private final Map<String, InterfaceSpec> interfaces = new ConcurrentHashMap<>();
+    /** UML device (eth3, vec3) to the interface using it; changed under {@code interfaces}' lock. */
+    private final Map<String, String> devices = new HashMap<>();
     private final Object channelLock = new Object();
     private AgentChannel channel;
     private volatile boolean stopRequested;
@@ -67,6 +69,7 @@ final class UmlGuest implements GuestHandle {
         this.mconsole = new Mconsole(spec.name(), files.mconsole.toString());
         for (InterfaceSpec i : spec.interfaces()) {
             interfaces.put(i.name(), i);
+            devices.put(device(i), i.name());
         }
         watch.exited().thenRun(this::onExit);
     }
@@ -278,16 +281,7 @@ final class UmlGuest implements GuestHandle {
         UmlBackend.checkTapExists(iface);
         String device = device(iface);
         synchronized (interfaces) {
-            if (interfaces.containsKey(iface.name())) {
-                throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "' already has interface '"
-                        + iface.name() + "'");
-            }
-            for (InterfaceSpec other : interfaces.values()) {
-                if (device(other).equals(device)) {
-                    throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "': interface '"
-                            + iface.name() + "' needs UML device " + device + ", which '" + other.name() + "' uses");
-                }
-            }
+            requireFree(iface, device);
             mconsole.call("config " + UmlBackend.deviceConfig(iface), MCONSOLE_TIMEOUT);
             try {
                 renameIfNeeded(iface);
@@ -295,15 +289,87 @@ final class UmlGuest implements GuestHandle {
                 mconsole.request("remove " + device, MCONSOLE_TIMEOUT); // roll back
                 throw e;
             }
-            interfaces.put(iface.name(), iface);
+            added(iface, device);
         }
+    }
+
+    /**
+     * UML binds a device to its TAP only when the guest brings it up (both transports open the
+     * TAP in the device's open, not at config), so the TAP is made while the guest registers the
+     * device, and the link-up is only asked for: the caller's own work overlaps the guest's.
+     */
+    @Override
+    public Completion plugInterfaceUp(InterfaceSpec iface, Runnable makeTap) {
+        UmlBackend.checkInterface(iface);
+        requireRunning();
+        String device = device(iface);
+        synchronized (interfaces) {
+            requireFree(iface, device);
+            Throwable[] tapFailure = new Throwable[1];
+            Mconsole.Reply r = mconsole.request("config " + UmlBackend.deviceConfig(iface), MCONSOLE_TIMEOUT, () -> {
+                try {
+                    makeTap.run();
+                    UmlBackend.checkTapExists(iface); // else UML would make one of its own at link-up
+                } catch (RuntimeException | Error e) {
+                    tapFailure[0] = e;
+                }
+            });
+            if (tapFailure[0] != null) {
+                if (!r.error()) {
+                    mconsole.request("remove " + device, MCONSOLE_TIMEOUT);
+                }
+                if (tapFailure[0] instanceof Error err) {
+                    throw err;
+                }
+                throw (RuntimeException) tapFailure[0];
+            }
+            if (r.error()) {
+                throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': mconsole 'config "
+                        + UmlBackend.deviceConfig(iface) + "' failed: " + r.text());
+            }
+            AgentChannel.Call up;
+            AgentChannel ch;
+            try {
+                renameIfNeeded(iface);
+                long deadline = System.nanoTime() + LINK_WAIT.toNanos();
+                ch = channel(deadline);
+                up = ch.send(AgentChannel.OP_IFUP, iface.name().getBytes(StandardCharsets.UTF_8), 0, 0, deadline);
+            } catch (DummException e) {
+                mconsole.request("remove " + device, MCONSOLE_TIMEOUT); // roll back
+                throw e;
+            }
+            added(iface, device);
+            return () -> {
+                AgentChannel.Reply reply = ch.await(up, LINK_WAIT.toMillis());
+                if (reply.agentError()) {
+                    throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + reply.errText());
+                }
+            };
+        }
+    }
+
+    private void requireFree(InterfaceSpec iface, String device) {
+        if (interfaces.containsKey(iface.name())) {
+            throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "' already has interface '"
+                    + iface.name() + "'");
+        }
+        String user = devices.get(device);
+        if (user != null) {
+            throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "': interface '"
+                    + iface.name() + "' needs UML device " + device + ", which '" + user + "' uses");
+        }
+    }
+
+    private void added(InterfaceSpec iface, String device) {
+        interfaces.put(iface.name(), iface);
+        devices.put(device, iface.name());
     }
 
     @Override
     public void setLinkUp(String ifaceName, boolean up) {
         requireRunning();
         int op = up ? AgentChannel.OP_IFUP : AgentChannel.OP_IFDOWN;
-        AgentChannel.Reply r = agentCall(op, ifaceName.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
+        AgentChannel.Reply r = agentCall(op, ifaceName.getBytes(StandardCharsets.UTF_8), LINK_WAIT);
         if (r.agentError()) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + r.errText());
         }
@@ -314,12 +380,12 @@ final class UmlGuest implements GuestHandle {
         requireRunning();
         synchronized (interfaces) {
             InterfaceSpec known = interfaces.get(ifaceName);
-            if (known == null && !TRAILING_NUMBER.matcher(ifaceName).matches()) {
+            if (known == null && digitsAtEnd(ifaceName) == 0) {
                 throw new DummException(Reason.NOT_FOUND, "guest '" + name() + "' has no interface '" + ifaceName + "'");
             }
             // UML refuses to remove an interface that is up in the guest
             AgentChannel.Reply down = agentCall(AgentChannel.OP_IFDOWN, ifaceName.getBytes(StandardCharsets.UTF_8),
-                    Duration.ofSeconds(10));
+                    LINK_WAIT);
             String downError = down.agentError() ? down.errText() : null;
             if (known == null && downError != null) {
                 throw new DummException(Reason.NOT_FOUND, "guest '" + name() + "' has no interface '" + ifaceName + "'");
@@ -331,7 +397,7 @@ final class UmlGuest implements GuestHandle {
                 candidates.add(device(known));
             } else {
                 for (String d : List.of("eth" + number(ifaceName), "vec" + number(ifaceName))) {
-                    if (interfaces.values().stream().noneMatch(i -> device(i).equals(d))) {
+                    if (!devices.containsKey(d)) {
                         candidates.add(d);
                     }
                 }
@@ -341,6 +407,7 @@ final class UmlGuest implements GuestHandle {
                 Mconsole.Reply r = mconsole.request("remove " + device, MCONSOLE_TIMEOUT);
                 if (!r.error()) {
                     interfaces.remove(ifaceName);
+                    devices.remove(device);
                     return;
                 }
                 lastError = device + ": " + r.text();
@@ -458,12 +525,21 @@ final class UmlGuest implements GuestHandle {
     }
 
     static int number(String ifaceName) {
-        Matcher m = TRAILING_NUMBER.matcher(ifaceName);
-        if (!m.matches() || m.group(1).length() > 4) {
+        int digits = digitsAtEnd(ifaceName);
+        if (digits == 0 || digits > 4) {
             throw new DummException(Reason.INVALID_ARGUMENT, "interface name '" + ifaceName
                     + "' must end in a number (UML numbers its devices, e.g. eth0)");
         }
-        return Integer.parseInt(m.group(1));
+        return Integer.parseInt(ifaceName, ifaceName.length() - digits, ifaceName.length(), 10);
+    }
+
+    /** How many ASCII digits the name ends in (a loop: this runs on every connect, often interpreted). */
+    private static int digitsAtEnd(String name) {
+        int k = name.length();
+        while (k > 0 && name.charAt(k - 1) >= '0' && name.charAt(k - 1) <= '9') {
+            k--;
+        }
+        return name.length() - k;
     }
 
     private void requireAttached() {

@@ -4,9 +4,11 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -271,6 +273,60 @@ public class UmlGuestTest {
 
         guest.unplugInterface("eth3");
         assertFalse(sh("ip -o link").stdoutText().contains("eth3"));
+    }
+
+    @Test
+    public void plugInterfaceUpMakesTheTapWhileTheGuestRegistersTheDevice() {
+        String tap = "dmvg5";
+        try {
+            // vector: born vec5, renamed, then up; the TAP is made only after the config was sent
+            boolean[] made = new boolean[1];
+            GuestHandle.Completion up = guest.plugInterfaceUp(new InterfaceSpec("eth5", tap, null, Transport.VECTOR), () -> {
+                assertFalse(Files.exists(Path.of("/sys/class/net", tap)));
+                made[0] = true;
+                createTap(tap);
+            });
+            up.await();
+            assertTrue(made[0]);
+            assertEquals("1\n", sh("echo $(( $(cat /sys/class/net/eth5/flags) & 1 ))").stdoutText());
+            assertEquals(1, sh("ls /sys/class/net/vec5").exitStatus());
+            guest.unplugInterface("eth5");
+            assertFalse(sh("ip -o link").stdoutText().contains("eth5"));
+        } finally {
+            Fixtures.deleteTap(tap);
+        }
+    }
+
+    @Test
+    public void plugInterfaceUpTakesTheDeviceBackWhenTheTapCannotBeMade() {
+        DummException refused = new DummException(DummException.Reason.NOT_OWNED, "dmvg6 is someone else's");
+        DummException e = assertThrows(DummException.class, () -> guest.plugInterfaceUp(
+                new InterfaceSpec("eth6", "dmvg6", null, Transport.TUNTAP), () -> {
+                    throw refused;
+                }));
+        assertSame(refused, e);
+        assertFalse(sh("cat /proc/net/dev").stdoutText().contains("eth6:"));
+        // a TAP that was not made: refused before UML could make one of its own at link-up
+        assertEquals(DummException.Reason.NOT_FOUND, assertThrows(DummException.class, () -> guest.plugInterfaceUp(
+                new InterfaceSpec("eth6", "dmvg6", null, Transport.TUNTAP), () -> { })).reason());
+        assertFalse(sh("cat /proc/net/dev").stdoutText().contains("eth6:"));
+        assertFalse(Files.exists(Path.of("/sys/class/net/dmvg6")));
+        // nothing of it is left: the same interface plugs now
+        try {
+            guest.plugInterfaceUp(new InterfaceSpec("eth6", "dmvg6", null, Transport.TUNTAP), () -> createTap("dmvg6")).await();
+            assertEquals("1\n", sh("echo $(( $(cat /sys/class/net/eth6/flags) & 1 ))").stdoutText());
+            guest.unplugInterface("eth6");
+        } finally {
+            Fixtures.deleteTap("dmvg6");
+        }
+    }
+
+    private static void createTap(String name) {
+        try {
+            Fixtures.createTap(name);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
