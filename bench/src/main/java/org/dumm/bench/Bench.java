@@ -84,6 +84,13 @@ public final class Bench {
         int rounds = -1;
         Boolean iperf;
         int iperfSeconds = 5;
+        /**
+         * Memory of the throughput item's guests (both sides). Not 64 MB: a 64 MB guest kernel
+         * sizes its TCP memory from its RAM (tcp_mem pressure at ~3.2 MB, tcp_rmem max 416 KB)
+         * and one iperf3 stream then drops and retransmits; that measures the guest's memory,
+         * not the transport (vector 3.5-3.7 Gbit/s at 64 MB, 4.7-5.0 at 128 MB, measured).
+         */
+        int iperfMemoryMb = 128;
         boolean karaf = true;
         Path out = Path.of("target/bench");
         Path assembly;
@@ -106,6 +113,7 @@ public final class Bench {
                     case "--iperf" -> o.iperf = true;
                     case "--no-iperf" -> o.iperf = false;
                     case "--iperf-seconds" -> o.iperfSeconds = Integer.parseInt(value(args, ++i, a));
+                    case "--iperf-memory" -> o.iperfMemoryMb = Integer.parseInt(value(args, ++i, a));
                     case "--no-karaf" -> o.karaf = false;
                     case "--out" -> o.out = Path.of(value(args, ++i, a));
                     case "--assembly" -> o.assembly = Path.of(value(args, ++i, a));
@@ -165,6 +173,7 @@ public final class Bench {
                       --rounds R           N-guest rounds per side, ABBA order (default 2, quick 1)
                       --iperf | --no-iperf guest-to-guest TCP throughput (default: on, off with --quick)
                       --iperf-seconds T    length of each iperf3 run (default 5)
+                      --iperf-memory MB    memory of the two iperf3 guests, both sides (default 128)
                       --no-karaf           skip Karaf start / RSS
                       --assembly TGZ       Karaf distribution (default karaf-assembly/target/dumm-karaf-*.tar.gz)
                       --only LIST          items to run, e.g. 1,3,4 (default all)
@@ -219,6 +228,7 @@ public final class Bench {
         options.put("connect_samples", opt.connectSamples);
         options.put("rounds", opt.rounds);
         options.put("iperf", opt.iperf);
+        options.put("iperf_memory_mb", opt.iperfMemoryMb);
         options.put("karaf", opt.karaf);
         options.put("start_concurrency", opt.startConcurrency);
         options.put("settle_ms", opt.settleMs);
@@ -794,7 +804,7 @@ public final class Bench {
         mesh.createBridge("dmbbrv");
         for (int i = 1; i <= 2; i++) {
             String g = "dmbi" + i;
-            mesh.createGuest(new GuestDefinition(g, null, null, "dmbiperf", MEMORY_MB, List.of()));
+            mesh.createGuest(new GuestDefinition(g, null, null, "dmbiperf", opt.iperfMemoryMb, List.of()));
             mesh.addInterface(g, "eth0", "dmbbrt", null, Transport.TUNTAP);
             mesh.addAddress(g, "eth0", "10.211.1." + i + "/24");
             mesh.addInterface(g, "eth1", "dmbbrv", null, Transport.VECTOR);
@@ -812,6 +822,7 @@ public final class Bench {
         gbits.put("tuntap", new ArrayList<>());
         gbits.put("vector", new ArrayList<>());
         ObjectMapper om = new ObjectMapper();
+        List<Map<String, Object>> senders = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
             for (String kind : r % 2 == 0 ? List.of("tuntap", "vector") : List.of("vector", "tuntap")) {
                 String peer = kind.equals("tuntap") ? "10.211.1.2" : "10.211.2.2";
@@ -822,7 +833,11 @@ public final class Bench {
                     JsonNode end = om.readTree(c.stdout()).path("end");
                     double bps = end.path("sum_received").path("bits_per_second").asDouble();
                     gbits.get(kind).add(bps / 1e9);
-                    log(String.format("iperf3 %s: %.2f Gbit/s", kind, bps / 1e9));
+                    JsonNode sender = end.path("streams").path(0).path("sender");
+                    senders.add(Map.of("kind", kind, "retransmits", sender.path("retransmits").asInt(),
+                            "mean_rtt_us", sender.path("mean_rtt").asInt(), "max_snd_cwnd", sender.path("max_snd_cwnd").asLong()));
+                    log(String.format("iperf3 %s: %.2f Gbit/s (%d retransmits, mean RTT %d us)", kind, bps / 1e9,
+                            sender.path("retransmits").asInt(), sender.path("mean_rtt").asInt()));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -841,9 +856,12 @@ public final class Bench {
         Map<String, Object> m = section("6_throughput");
         m.put("gbit_per_s", gbits);
         m.put("bare_gbit_per_s", bareGbits);
+        m.put("dumm_sender", senders);
+        m.put("guest_memory_mb", opt.iperfMemoryMb);
         m.put("tool", "iperf3 " + opt.iperfSeconds + " s, one TCP stream, guest to guest over a Dumm bridge; "
                 + "master = busybox + the host's iperf3 and its libraries");
-        rows.add(new Row("6", "guest↔guest TCP (iperf3 " + opt.iperfSeconds + " s, mean of 2): tuntap / vector",
+        rows.add(new Row("6", "guest↔guest TCP (iperf3 " + opt.iperfSeconds + " s, mean of 2, " + opt.iperfMemoryMb
+                + " MB guests): tuntap / vector",
                 String.format("%.2f / %.2f Gbit/s", tun, vec), String.format("%.2f / %.2f Gbit/s", btun, bvec),
                 String.format("%.2f× / %.2f×", tun / btun, vec / bvec), "vector ≥ 4.5 Gbit/s", met(vec >= 4.5)));
     }
@@ -857,8 +875,8 @@ public final class Bench {
         for (String g : List.of("dmbi1", "dmbi2")) {
             mesh.deleteGuest(g, true);
         }
-        BareUml tun = new BareUml(tmp.resolve("bare-tun"), master, MEMORY_MB, "dmbbrbt");
-        BareUml vecBr = new BareUml(tmp.resolve("bare-vec"), master, MEMORY_MB, "dmbbrbv");
+        BareUml tun = new BareUml(tmp.resolve("bare-tun"), master, opt.iperfMemoryMb, "dmbbrbt");
+        BareUml vecBr = new BareUml(tmp.resolve("bare-vec"), master, opt.iperfMemoryMb, "dmbbrbv");
         List<BareUml.Guest> gs = new ArrayList<>();
         try {
             tun.createBridge();
@@ -1147,7 +1165,7 @@ public final class Bench {
         md.append("`./dumm bench ").append(String.join(" ", commandLine())).append("` — ")
                 .append(json.get("started")).append(", ").append(String.format("%.0f s", (System.nanoTime() - startNanos) / 1e9))
                 .append(". Host: ").append(hostInfo().get("summary")).append(".\n\n");
-        md.append("Dumm and the bare baseline (same kernel `/usr/bin/linux.uml`, same busybox master, mem=64M, ASLR off) "
+        md.append("Dumm and the bare baseline (same kernel `/usr/bin/linux.uml`, same busybox master, mem=" + MEMORY_MB + "M (the TCP item: " + opt.iperfMemoryMb + "M, `--iperf-memory`), ASLR off) "
                 + "run interleaved in one process (alternating order per repetition, ABBA for the N-guest rounds), so load "
                 + "from other work on the machine hits both alike; ratios are the meaningful numbers. Interleaved exec and "
                 + "connect samples are taken " + opt.settleMs + " ms apart (`--settle-ms`), so that neither side's "
