@@ -47,6 +47,8 @@ import org.dumm.unionfs.internal.OverlayUnionFs;
 public final class Bench {
 
     static final int MEMORY_MB = 64;
+    /** The TCP item's guests, both sides: see {@code Options.iperfMemoryMb}. */
+    static final int IPERF_MEMORY_MB = 128;
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(30);
     /** Dumm devices of the bench carry this marker, so no running Dumm's devices are touched. */
     private static final DeviceMarker MARKER = new DeviceMarker("dmbench:", 3911);
@@ -90,7 +92,7 @@ public final class Bench {
          * and one iperf3 stream then drops and retransmits; that measures the guest's memory,
          * not the transport (vector 3.5-3.7 Gbit/s at 64 MB, 4.7-5.0 at 128 MB, measured).
          */
-        int iperfMemoryMb = 128;
+        int iperfMemoryMb = IPERF_MEMORY_MB;
         boolean karaf = true;
         Path out = Path.of("target/bench");
         Path assembly;
@@ -1205,6 +1207,10 @@ public final class Bench {
         if (opt.only != null) {
             a.add("--only");
             a.add(opt.only);
+        }
+        if (opt.iperfMemoryMb != IPERF_MEMORY_MB) {
+            a.add("--iperf-memory");
+            a.add(Integer.toString(opt.iperfMemoryMb));
         }
         if (opt.startConcurrency != 0) {
             a.add("--start-concurrency");

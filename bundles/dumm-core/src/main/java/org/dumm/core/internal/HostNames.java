@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -44,13 +43,9 @@ final class HostNames {
     /**
      * The host TAP name of a guest interface: {@code guest-iface} when it fits in 15 bytes,
      * otherwise {@code d} + the first letters of the guest + a hash, so it stays stable across
-     * restarts and distinct between guests that share a long prefix.
+     * restarts and distinct between guests that share a long prefix. {@code taken} is asked only
+     * about the names tried (usually just the plain one).
      */
-    static String tapName(String guest, String iface, Set<String> taken) {
-        return tapName(guest, iface, taken::contains);
-    }
-
-    /** As above, with {@code taken} asked only about the names tried (usually just the plain one). */
     static String tapName(String guest, String iface, Predicate<String> taken) {
         String plain = guest + "-" + iface;
         if (plain.length() <= Names.MAX_IFNAME_BYTES && !taken.test(plain)) {
