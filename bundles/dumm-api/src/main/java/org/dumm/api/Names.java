@@ -38,7 +38,7 @@ public final class Names {
             throw new DummException(DummException.Reason.INVALID_ARGUMENT,
                     kind + " name '" + name + "' must not contain '/' or '..'");
         }
-        if (!PATTERN.matcher(name).matches()) {
+        if (!followsPattern(name)) {
             throw new DummException(DummException.Reason.INVALID_ARGUMENT,
                     kind + " name '" + name + "' is invalid: use a lower-case letter, then lower-case letters, digits, '_' or '-'");
         }
@@ -47,6 +47,24 @@ public final class Names {
                     kind + " name '" + name + "' is " + name.length() + " bytes, at most " + maxLength + " allowed");
         }
         return name;
+    }
+
+    /**
+     * {@link #PATTERN} as a loop: names are checked on every interface connect, at each layer,
+     * mostly before the JIT has compiled the check, where a regular expression costs ~15-20 us.
+     */
+    private static boolean followsPattern(String name) {
+        char first = name.charAt(0);
+        if (first < 'a' || first > 'z') {
+            return false;
+        }
+        for (int i = 1; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Checks a guest, template or master name ({@link #MAX_NAME_LENGTH}). */

@@ -15,7 +15,12 @@ record GuestRecord(String name, String backend, String kernel, String master, in
     }
 
     Optional<IfaceRecord> iface(String ifaceName) {
-        return interfaces.stream().filter(i -> i.name().equals(ifaceName)).findFirst();
+        for (IfaceRecord i : interfaces) { // not a stream: on every connect, often interpreted
+            if (i.name().equals(ifaceName)) {
+                return Optional.of(i);
+            }
+        }
+        return Optional.empty();
     }
 
     GuestRecord withIface(IfaceRecord iface) {

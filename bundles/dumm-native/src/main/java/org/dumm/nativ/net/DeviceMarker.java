@@ -63,12 +63,21 @@ public final class DeviceMarker {
     public String alias(String owner) {
         String text = owner == null ? "" : owner;
         String alias = prefix + text;
-        if (alias.getBytes(StandardCharsets.UTF_8).length > Netlink.IFALIAS_MAX
-                || text.chars().anyMatch(Character::isISOControl)) {
+        if (alias.getBytes(StandardCharsets.UTF_8).length > Netlink.IFALIAS_MAX || hasControl(text)) {
             throw new IllegalArgumentException("owner text '" + text + "' must be printable and at most "
                     + (Netlink.IFALIAS_MAX - prefix.length()) + " bytes");
         }
         return alias;
+    }
+
+    /** A loop, not a stream: this runs for every TAP made, on the connect's clock. */
+    private static boolean hasControl(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when {@code link} carries this marker. */
