@@ -106,4 +106,8 @@ public interface LibC {
 
     // statx(2) (glibc 2.28+): buf is a struct statx (256 bytes)
     int statx(int dirfd, String path, int flags, int mask, @Out Pointer buf);
+    // socketpair(2)
+    int socketpair(int domain, int type, int protocol, @Out int[] sv);
+    // syscall(2) with three integer arguments (pidfd_getfd)
+    long syscall(long number, long a1, long a2, long a3);
 }

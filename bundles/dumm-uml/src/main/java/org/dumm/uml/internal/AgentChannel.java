@@ -17,10 +17,12 @@ import jnr.ffi.Pointer;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.nativ.Descriptors;
 import org.dumm.nativ.Errno;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.LibC;
 import org.dumm.nativ.Native;
+import org.dumm.nativ.NativeException;
 import org.dumm.nativ.Pty;
 
 /**
@@ -122,13 +124,44 @@ final class AgentChannel implements AutoCloseable {
         try {
             Pty.makeRaw(fd);
             Pty.flushInput(fd); // replies meant for an earlier host
-            ch.reader.start();
-            ch.awaitAgent(umid, deadlineNanos);
-            return ch;
+            return ch.start(umid, deadlineNanos);
         } catch (RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Takes a copy of the socket process {@code pid} holds at {@code fd} (the host end of the
+     * agent's socket pair) and pings until the agent answers for {@code umid}.
+     */
+    static AgentChannel connect(String guest, int pid, int fd, String umid, long deadlineNanos) {
+        int own;
+        try {
+            own = Descriptors.copyFrom(pid, fd);
+        } catch (NativeException e) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': cannot reach its agent: " + e.getMessage(), e);
+        }
+        int wake = Native.libc().eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake < 0) {
+            int err = Native.errno();
+            Descriptors.close(own);
+            throw new DummException(Reason.HOST_ERROR, "eventfd: " + Errno.name(err));
+        }
+        AgentChannel ch = new AgentChannel(guest, own, wake);
+        try {
+            Descriptors.drain(own); // replies meant for an earlier host
+            return ch.start(umid, deadlineNanos);
+        } catch (RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private AgentChannel start(String umid, long deadlineNanos) {
+        reader.start();
+        awaitAgent(umid, deadlineNanos);
+        return this;
     }
 
     private void awaitAgent(String umid, long deadlineNanos) {

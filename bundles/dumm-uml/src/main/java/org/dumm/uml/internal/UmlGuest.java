@@ -141,24 +141,35 @@ final class UmlGuest implements GuestHandle {
                 channel.close();
                 channel = null;
             }
-            String device = "/proc/" + pid + "/fd/" + UmlBackend.AGENT_TERMINAL_FD;
-            String target = terminalOf(UmlBackend.AGENT_TERMINAL_FD);
+            String target = agentEndOf(UmlBackend.AGENT_TERMINAL_FD);
             if (target == null) {
                 throw new DummException(Reason.GUEST_FAILURE, "guest '" + spec.name() + "': process " + pid
-                        + " holds no agent terminal (not started by Dumm's uml backend?)");
+                        + " holds no agent channel (not started by Dumm's uml backend?)");
             }
-            channel = AgentChannel.connect(spec.name(), device, spec.name(), deadline);
+            channel = target.startsWith("socket:")
+                    ? AgentChannel.connect(spec.name(), pid, UmlBackend.AGENT_TERMINAL_FD, spec.name(), deadline)
+                    : AgentChannel.connect(spec.name(), "/proc/" + pid + "/fd/" + UmlBackend.AGENT_TERMINAL_FD,
+                            spec.name(), deadline);
             channel.onRestart(() -> backend.events().execute(this::reapplyInterfaces));
             return channel;
         }
     }
 
+    /** What UML holds at {@code fd}: a socket ({@code socket:[inode]}) or, if started before those, a pty path; else null. */
+    private String agentEndOf(int fd) {
+        String t = heldAt(fd);
+        return t != null && (t.startsWith("socket:") || t.startsWith("/dev/pts/")) ? t : null;
+    }
+
     /** The pty path UML holds at {@code fd}, or null. */
     private String terminalOf(int fd) {
+        String t = heldAt(fd);
+        return t != null && t.startsWith("/dev/pts/") ? t : null;
+    }
+
+    private String heldAt(int fd) {
         try {
-            String t = Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd)))
-                    .toString();
-            return t.startsWith("/dev/pts/") ? t : null;
+            return Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd))).toString();
         } catch (IOException e) {
             return null;
         }

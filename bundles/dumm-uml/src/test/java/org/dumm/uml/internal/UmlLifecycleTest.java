@@ -180,8 +180,13 @@ public class UmlLifecycleTest {
         assertEquals("/dev/null", Files.readSymbolicLink(fds.resolve("0")).toString());
         assertEquals(runDir.resolve("console.log").toString(), Files.readSymbolicLink(fds.resolve("1")).toString());
         assertEquals(runDir.resolve("console.log").toString(), Files.readSymbolicLink(fds.resolve("2")).toString());
-        assertTrue(Files.readSymbolicLink(fds.resolve("3")).toString().endsWith("ptmx"));
-        assertTrue(Files.readSymbolicLink(fds.resolve("4")).toString().startsWith("/dev/pts/"));
+        // the agent's channel: both ends of a socket pair; the console's: a pty's master and terminal
+        String agentUml = Files.readSymbolicLink(fds.resolve("3")).toString();
+        String agentHost = Files.readSymbolicLink(fds.resolve("4")).toString();
+        assertTrue(agentUml, agentUml.startsWith("socket:["));
+        assertTrue(agentHost, agentHost.startsWith("socket:[") && !agentHost.equals(agentUml));
+        assertTrue(Files.readSymbolicLink(fds.resolve("5")).toString().endsWith("ptmx"));
+        assertTrue(Files.readSymbolicLink(fds.resolve("6")).toString().startsWith("/dev/pts/"));
         // nothing of the JVM's (jars, sockets of Maven's fork channel) leaked into the guest
         try (var list = Files.list(fds)) {
             for (Path fd : list.toList()) {
