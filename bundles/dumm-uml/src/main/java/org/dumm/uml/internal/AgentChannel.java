@@ -104,31 +104,17 @@ final class AgentChannel implements AutoCloseable {
     }
 
     /**
-     * Opens the agent terminal at {@code device} (e.g. {@code /proc/<pid>/fd/4}) and pings until
-     * the agent answers for {@code umid}, or until {@code deadlineNanos}.
+     * Opens the agent terminal at {@code device} (e.g. {@code /proc/<pid>/fd/4}; guests started
+     * before the agent's channel became a socket pair) and pings until the agent answers for
+     * {@code umid}, or until {@code deadlineNanos}.
      */
     static AgentChannel connect(String guest, String device, String umid, long deadlineNanos) {
-        LibC c = Native.libc();
-        int fd = c.open(device, Fcntl.O_RDWR | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK, 0);
+        int fd = Native.libc().open(device, Fcntl.O_RDWR | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK, 0);
         if (fd < 0) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': cannot open its agent terminal "
                     + device + ": " + Errno.name(Native.errno()));
         }
-        int wake = c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (wake < 0) {
-            int err = Native.errno();
-            c.close(fd);
-            throw new DummException(Reason.HOST_ERROR, "eventfd: " + Errno.name(err));
-        }
-        AgentChannel ch = new AgentChannel(guest, fd, wake);
-        try {
-            Pty.makeRaw(fd);
-            Pty.flushInput(fd); // replies meant for an earlier host
-            return ch.start(umid, deadlineNanos);
-        } catch (RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return start(guest, fd, true, umid, deadlineNanos);
     }
 
     /**
@@ -142,26 +128,32 @@ final class AgentChannel implements AutoCloseable {
         } catch (NativeException e) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': cannot reach its agent: " + e.getMessage(), e);
         }
+        return start(guest, own, false, umid, deadlineNanos);
+    }
+
+    /** Takes over {@code fd} (closed on failure), drops what an earlier host left unread, and waits for the agent. */
+    private static AgentChannel start(String guest, int fd, boolean pty, String umid, long deadlineNanos) {
         int wake = Native.libc().eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (wake < 0) {
             int err = Native.errno();
-            Descriptors.close(own);
+            Descriptors.close(fd);
             throw new DummException(Reason.HOST_ERROR, "eventfd: " + Errno.name(err));
         }
-        AgentChannel ch = new AgentChannel(guest, own, wake);
+        AgentChannel ch = new AgentChannel(guest, fd, wake);
         try {
-            Descriptors.drain(own); // replies meant for an earlier host
-            return ch.start(umid, deadlineNanos);
+            if (pty) {
+                Pty.makeRaw(fd);
+                Pty.flushInput(fd);
+            } else {
+                Descriptors.drain(fd);
+            }
+            ch.reader.start();
+            ch.awaitAgent(umid, deadlineNanos);
+            return ch;
         } catch (RuntimeException e) {
             ch.close();
             throw e;
         }
-    }
-
-    private AgentChannel start(String umid, long deadlineNanos) {
-        reader.start();
-        awaitAgent(umid, deadlineNanos);
-        return this;
     }
 
     private void awaitAgent(String umid, long deadlineNanos) {
