@@ -23,7 +23,6 @@ import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.LibC;
 import org.dumm.nativ.Native;
 import org.dumm.nativ.NativeException;
-import org.dumm.nativ.Pty;
 
 /**
  * Host side of the exec agent (src/main/c/dumm-agent.c): framed requests on the guest's agent
@@ -104,22 +103,10 @@ final class AgentChannel implements AutoCloseable {
     }
 
     /**
-     * Opens the agent terminal at {@code device} (e.g. {@code /proc/<pid>/fd/4}; guests started
-     * before the agent's channel became a socket pair) and pings until the agent answers for
-     * {@code umid}, or until {@code deadlineNanos}.
-     */
-    static AgentChannel connect(String guest, String device, String umid, long deadlineNanos) {
-        int fd = Native.libc().open(device, Fcntl.O_RDWR | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK, 0);
-        if (fd < 0) {
-            throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': cannot open its agent terminal "
-                    + device + ": " + Errno.name(Native.errno()));
-        }
-        return start(guest, fd, true, umid, deadlineNanos);
-    }
-
-    /**
-     * Takes a copy of the socket process {@code pid} holds at {@code fd} (the host end of the
-     * agent's socket pair) and pings until the agent answers for {@code umid}.
+     * Takes a copy of what process {@code pid} holds at {@code fd} (the host end of the agent's
+     * socket pair; for a guest started up to 2026-11-29 the terminal of a raw pty, which works
+     * the same way) and pings until the agent answers for {@code umid}, or until
+     * {@code deadlineNanos}.
      */
     static AgentChannel connect(String guest, int pid, int fd, String umid, long deadlineNanos) {
         int own;
@@ -128,25 +115,15 @@ final class AgentChannel implements AutoCloseable {
         } catch (NativeException e) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': cannot reach its agent: " + e.getMessage(), e);
         }
-        return start(guest, own, false, umid, deadlineNanos);
-    }
-
-    /** Takes over {@code fd} (closed on failure), drops what an earlier host left unread, and waits for the agent. */
-    private static AgentChannel start(String guest, int fd, boolean pty, String umid, long deadlineNanos) {
         int wake = Native.libc().eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (wake < 0) {
             int err = Native.errno();
-            Descriptors.close(fd);
+            Descriptors.close(own);
             throw new DummException(Reason.HOST_ERROR, "eventfd: " + Errno.name(err));
         }
-        AgentChannel ch = new AgentChannel(guest, fd, wake);
+        AgentChannel ch = new AgentChannel(guest, own, wake);
         try {
-            if (pty) {
-                Pty.makeRaw(fd);
-                Pty.flushInput(fd);
-            } else {
-                Descriptors.drain(fd);
-            }
+            Descriptors.drain(own); // replies meant for an earlier host
             ch.reader.start();
             ch.awaitAgent(umid, deadlineNanos);
             return ch;

@@ -50,8 +50,8 @@ import org.osgi.service.component.annotations.Modified;
  * is unreliable. con1's channel is a pty, reopened at {@code /proc/<pid>/fd/6}. The agent's is a
  * pair of unix stream sockets: a round trip skips the pty's hop through a kernel work queue in
  * each direction (~0.1 ms less per exec or link-up here); the host takes its copy of fd 4 with
- * pidfd_getfd(2), which also works for a guest adopted after a restart. A guest started before
- * this change holds a pty at fd 4, opened at {@code /proc/<pid>/fd/4} as before.
+ * pidfd_getfd(2), which also works for a guest adopted after a restart, and for a guest started
+ * up to 2026-11-29, which holds a raw pty's terminal there instead.
  * <ul>
  * <li>con7 = guest /dev/tty7: the exec agent. Debian starts getty only on tty1 (and logind's
  * reserved tty6), busybox init without an inittab on tty1–4, so tty7 is free; the boot layer
@@ -80,9 +80,17 @@ public final class UmlBackend implements GuestBackend {
     static final int AGENT_CONSOLE = 7;
     /** UML console of the interactive console. */
     static final int USER_CONSOLE = 1;
-    /** Descriptors UML holds: agent pty master 3, its terminal 4, console master 5, terminal 6. */
+    /**
+     * Descriptors UML holds: the agent's socket pair 3 and 4 (a pty's master and terminal for
+     * guests started up to 2026-11-29), the console pty's master 5 and terminal 6.
+     */
     static final int AGENT_TERMINAL_FD = 4;
     static final int CONSOLE_TERMINAL_FD = 6;
+    /**
+     * Tests only: start guests the way versions up to 2026-11-29 did, with a pty as the agent's
+     * channel, to check that Dumm still reaches and adopts such guests after an upgrade.
+     */
+    volatile boolean agentOverPty;
     /**
      * Most output kept per stream of one exec; the rest is dropped and flagged truncated. The
      * agent holds both streams and a copy in its send queue inside a 64 MiB guest: stay modest.
@@ -179,20 +187,34 @@ public final class UmlBackend implements GuestBackend {
         Duration bootTimeout = spec.bootTimeout() == null ? DEFAULT_BOOT_TIMEOUT : spec.bootTimeout();
         long deadline = System.nanoTime() + bootTimeout.toNanos();
         int[] agentSockets = null;
+        Pty agentPty = null;
         Pty consolePty = null;
         int pid = -1;
         int cpu = -1;
         UmlGuest guest = null;
         try {
-            agentSockets = Descriptors.socketPair();
+            int[] agentEnds;
+            if (agentOverPty) {
+                agentPty = Pty.open();
+                agentEnds = new int[] {agentPty.master(), agentPty.terminal()};
+            } else {
+                agentSockets = Descriptors.socketPair();
+                agentEnds = agentSockets;
+            }
             consolePty = Pty.open();
             cpu = placer.take();
             Long lpj = calibrated.get(spec.kernel());
             pid = Spawner.spawn(commandLine(spec, lpj), environment(), files.consoleLog.toString(), "/",
-                    new int[] {agentSockets[0], agentSockets[1], consolePty.master(), consolePty.terminal()},
+                    new int[] {agentEnds[0], agentEnds[1], consolePty.master(), consolePty.terminal()},
                     true, spec.nice(), cpu);
-            closeBoth(agentSockets); // UML holds both ends now
-            agentSockets = null;
+            // UML holds both ends of each now
+            if (agentSockets != null) {
+                closeBoth(agentSockets);
+                agentSockets = null;
+            }
+            if (agentPty != null) {
+                agentPty.close();
+            }
             consolePty.close();
             ProcessWatcher.Watch watch = watcher.watch(pid, "umid=" + spec.name());
             guest = new UmlGuest(this, spec, files, pid, watch, false);
@@ -208,6 +230,9 @@ public final class UmlBackend implements GuestBackend {
             placer.release(cpu);
             if (agentSockets != null) {
                 closeBoth(agentSockets);
+            }
+            if (agentPty != null) {
+                agentPty.close();
             }
             if (consolePty != null) {
                 consolePty.close();

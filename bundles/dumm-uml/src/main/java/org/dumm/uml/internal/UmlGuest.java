@@ -146,10 +146,7 @@ final class UmlGuest implements GuestHandle {
                 throw new DummException(Reason.GUEST_FAILURE, "guest '" + spec.name() + "': process " + pid
                         + " holds no agent channel (not started by Dumm's uml backend?)");
             }
-            channel = target.startsWith("socket:")
-                    ? AgentChannel.connect(spec.name(), pid, UmlBackend.AGENT_TERMINAL_FD, spec.name(), deadline)
-                    : AgentChannel.connect(spec.name(), "/proc/" + pid + "/fd/" + UmlBackend.AGENT_TERMINAL_FD,
-                            spec.name(), deadline);
+            channel = AgentChannel.connect(spec.name(), pid, UmlBackend.AGENT_TERMINAL_FD, spec.name(), deadline);
             channel.onRestart(() -> backend.events().execute(this::reapplyInterfaces));
             return channel;
         }

@@ -288,6 +288,24 @@ public class UmlLifecycleTest {
         assertEquals(List.of(), Fixtures.awaitNoProcesses(GUEST, 3000));
     }
 
+    /** A guest started by an earlier version, whose agent talks over a pty, is reached and adopted as before. */
+    @Test
+    public void aGuestWithTheOldPtyChannelIsStillAdopted() throws Exception {
+        UmlBackend first = backend();
+        first.agentOverPty = true;
+        GuestHandle g1 = first.start(spec());
+        Path hostEnd = Path.of("/proc", Long.toString(g1.pid()), "fd", Integer.toString(UmlBackend.AGENT_TERMINAL_FD));
+        assertTrue(Files.readSymbolicLink(hostEnd).toString().startsWith("/dev/pts/"));
+        assertEquals("one\n", g1.exec("echo one", Duration.ofSeconds(10)).stdoutText());
+        first.deactivate();
+
+        GuestHandle g2 = backend().attach(spec()).orElseThrow();
+        assertEquals(g1.pid(), g2.pid());
+        ExecResult r = g2.exec("echo two; exit 4", Duration.ofSeconds(10));
+        assertEquals("two\n", r.stdoutText());
+        assertEquals(4, r.exitStatus());
+    }
+
     @Test
     public void aPausedGuestIsAdoptedPaused() throws Exception {
         UmlBackend first = backend();
