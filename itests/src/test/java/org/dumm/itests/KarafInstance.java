@@ -118,7 +118,7 @@ final class KarafInstance implements AutoCloseable {
         while (true) {
             if (!process.isAlive()) {
                 throw new AssertionError("Karaf exited with status " + process.exitValue() + " during start; "
-                        + "see " + log + " and " + home.resolve("data/log/karaf.log"));
+                        + "see " + log + " and " + home.resolve("data/log/karaf.log") + startLogs(log));
             }
             Result r = run("dumm:version", Duration.ofSeconds(20));
             last = r.out() + r.err();
@@ -127,7 +127,7 @@ final class KarafInstance implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("Dumm did not come up within " + timeout.toSeconds() + " s; last answer: " + last
-                        + "; see " + home.resolve("data/log/karaf.log"));
+                        + "; see " + home.resolve("data/log/karaf.log") + startLogs(log));
             }
             Host.sleep(250);
         }
@@ -186,6 +186,21 @@ final class KarafInstance implements AutoCloseable {
     }
 
     /** Runs console commands (several separated by ';' or newlines) in one SSH call. */
+    /** The ends of the start's logs, for a failure message: the test's clean-up removes the files. */
+    private String startLogs(Path consoleOut) {
+        StringBuilder b = new StringBuilder();
+        for (Path p : List.of(consoleOut, home.resolve("data/log/karaf.log"))) {
+            try {
+                List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
+                b.append("\n--- last lines of ").append(p).append(":\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+            } catch (IOException e) {
+                b.append("\n--- ").append(p).append(": ").append(e.getMessage());
+            }
+        }
+        return b.toString();
+    }
+
     Result run(String commands, Duration timeout) {
         List<String> cmd = new ArrayList<>(List.of("ssh", "-T", "-q", "-p", Integer.toString(sshPort),
                 "-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",

@@ -336,21 +336,23 @@ final class MeshStore implements AutoCloseable {
                     // A newer version pending wins; this one is tried again by the next pass.
                     batch.forEach(pending::putIfAbsent);
                 }
+            }
+            try {
+                if (done != null) {
+                    closeQuietly(done.channel());
+                    if (ok) {
+                        deleteJournals(firstOwnSeq, done.seq());
+                    }
+                }
             } finally {
                 synchronized (lock) {
-                    inFlight = 0;
-                }
-            }
-            if (done != null) {
-                closeQuietly(done.channel());
-                if (ok) {
-                    deleteJournals(firstOwnSeq, done.seq());
+                    inFlight = 0; // only now: the pass ends when the journals it covered are gone
                 }
             }
         }
     }
 
-    /** Files changed whose rewrite has not finished yet. */
+    /** Files changed whose rewrite pass has not finished yet (file in place and forced, its journal dropped). */
     int unflushedCount() {
         synchronized (lock) {
             return pending.size() + inFlight;
