@@ -52,6 +52,8 @@ public final class Bench {
     static final int IPERF_MEMORY_MB = 128;
     /** Enough connect+disconnect cycles for the JIT to have compiled the connect's code (C1 compiles after ~200 calls). */
     static final int CONNECT_WARMUP = 300;
+    /** This JVM's options, for the report: Dumm's code runs here, so they are Dumm's for the run. */
+    private static final List<String> JVM_OPTIONS = ManagementFactory.getRuntimeMXBean().getInputArguments();
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(30);
     /** Dumm devices of the bench carry this marker, so no running Dumm's devices are touched. */
     private static final DeviceMarker MARKER = new DeviceMarker("dmbench:", 3911);
@@ -244,7 +246,7 @@ public final class Bench {
         options.put("settle_ms", opt.settleMs);
         options.put("pin_guests", opt.pinGuests);
         // ./dumm bench passes Karaf's JIT setting (bin/setenv); a bare `java -jar` does not
-        options.put("jvm_options", ManagementFactory.getRuntimeMXBean().getInputArguments());
+        options.put("jvm_options", JVM_OPTIONS);
         json.put("options", options);
         json.put("host", hostInfo());
         preflight();
@@ -1219,7 +1221,7 @@ public final class Bench {
         md.append("`./dumm bench ").append(String.join(" ", commandLine())).append("` — ")
                 .append(json.get("started")).append(", ").append(String.format("%.0f s", (System.nanoTime() - startNanos) / 1e9))
                 .append(". Host: ").append(hostInfo().get("summary")).append(". JVM options: `")
-                .append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()))
+                .append(String.join(" ", JVM_OPTIONS))
                 .append("` (Karaf's JIT setting is `-XX:TieredStopAtLevel=1`, which `./dumm bench` passes).\n\n");
         md.append("Dumm and the bare baseline (same kernel `/usr/bin/linux.uml`, same busybox master, mem=" + MEMORY_MB + "M (the TCP item: " + opt.iperfMemoryMb + "M, `--iperf-memory`), ASLR off) "
                 + "run interleaved in one process (alternating order per repetition, ABBA for the N-guest rounds), so load "

@@ -186,35 +186,21 @@ public final class UmlBackend implements GuestBackend {
         }
         Duration bootTimeout = spec.bootTimeout() == null ? DEFAULT_BOOT_TIMEOUT : spec.bootTimeout();
         long deadline = System.nanoTime() + bootTimeout.toNanos();
-        int[] agentSockets = null;
-        Pty agentPty = null;
+        int[] agentEnds = null;
         Pty consolePty = null;
         int pid = -1;
         int cpu = -1;
         UmlGuest guest = null;
         try {
-            int[] agentEnds;
-            if (agentOverPty) {
-                agentPty = Pty.open();
-                agentEnds = new int[] {agentPty.master(), agentPty.terminal()};
-            } else {
-                agentSockets = Descriptors.socketPair();
-                agentEnds = agentSockets;
-            }
+            agentEnds = agentOverPty ? ptyEnds() : Descriptors.socketPair();
             consolePty = Pty.open();
             cpu = placer.take();
             Long lpj = calibrated.get(spec.kernel());
             pid = Spawner.spawn(commandLine(spec, lpj), environment(), files.consoleLog.toString(), "/",
                     new int[] {agentEnds[0], agentEnds[1], consolePty.master(), consolePty.terminal()},
                     true, spec.nice(), cpu);
-            // UML holds both ends of each now
-            if (agentSockets != null) {
-                closeBoth(agentSockets);
-                agentSockets = null;
-            }
-            if (agentPty != null) {
-                agentPty.close();
-            }
+            closeBoth(agentEnds); // UML holds both ends of each now
+            agentEnds = null;
             consolePty.close();
             ProcessWatcher.Watch watch = watcher.watch(pid, "umid=" + spec.name());
             guest = new UmlGuest(this, spec, files, pid, watch, false);
@@ -228,11 +214,8 @@ public final class UmlBackend implements GuestBackend {
             return guest;
         } catch (RuntimeException e) {
             placer.release(cpu);
-            if (agentSockets != null) {
-                closeBoth(agentSockets);
-            }
-            if (agentPty != null) {
-                agentPty.close();
+            if (agentEnds != null) {
+                closeBoth(agentEnds);
             }
             if (consolePty != null) {
                 consolePty.close();
@@ -494,9 +477,15 @@ public final class UmlBackend implements GuestBackend {
         return true;
     }
 
-    private static void closeBoth(int[] sockets) {
-        Descriptors.close(sockets[0]);
-        Descriptors.close(sockets[1]);
+    /** A pty's master and terminal, for {@link #agentOverPty}; closed with {@link #closeBoth}. */
+    private static int[] ptyEnds() {
+        Pty pty = Pty.open();
+        return new int[] {pty.master(), pty.terminal()};
+    }
+
+    private static void closeBoth(int[] ends) {
+        Descriptors.close(ends[0]);
+        Descriptors.close(ends[1]);
     }
 
     /** UML accepts a missing TAP and only fails when the guest brings the interface up: check first. */
