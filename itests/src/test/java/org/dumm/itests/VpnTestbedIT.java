@@ -1,6 +1,5 @@
 package org.dumm.itests;
 
-import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
@@ -263,12 +262,18 @@ public class VpnTestbedIT {
         assertHostTopology();
 
         Path hostKey = karaf.home().resolve("etc/host.key");
-        byte[] keyBefore = Files.readAllBytes(hostKey);
+        assertEquals("bin/dumm-server writes the host key in the SEC1 form", SEC1_KEY, firstLine(hostKey));
+        String keyBefore = publicKey(hostKey);
+        // As an earlier version made it (PKCS#8): bin/dumm-server rewrites it once, the same key.
+        Host.Result pkcs8 = Host.run("ssh-keygen", "-q", "-p", "-m", "PKCS8", "-P", "", "-N", "", "-f", hostKey.toString());
+        assertEquals(pkcs8.out(), 0, pkcs8.status());
+        assertEquals("-----BEGIN PRIVATE KEY-----", firstLine(hostKey));
         Duration started = karaf.start(Duration.ofSeconds(180));
         log("Karaf restart: stop " + stopped.toMillis() + " ms, start to Dumm ready " + started.toMillis() + " ms");
         // The console answered over SSH with the host key known from the first start (accept-new);
         // without Bouncy Castle, Karaf must read that key (bin/dumm-server made it) and not warn or replace it.
-        assertArrayEquals("the SSH host key changed with the restart", keyBefore, Files.readAllBytes(hostKey));
+        assertEquals("the PKCS#8 host key was not rewritten", SEC1_KEY, firstLine(hostKey));
+        assertEquals("the SSH host key changed with the restart", keyBefore, publicKey(hostKey));
         String karafLog = Files.readString(karaf.home().resolve("data/log/karaf.log"));
         assertFalse("Karaf created the Bouncy Castle provider", karafLog.contains("getOrCreateProvider(BC)"));
         assertFalse("Karaf could not read its host key at once", karafLog.contains("Failed to parse keypair"));
@@ -536,5 +541,20 @@ public class VpnTestbedIT {
             throw new IllegalStateException("system property " + name + " is not set: run the itests through Maven (mvn verify)");
         }
         return v;
+    }
+
+    private static final String SEC1_KEY = "-----BEGIN EC PRIVATE KEY-----";
+
+    private static String firstLine(Path file) throws IOException {
+        try (var lines = Files.lines(file)) {
+            return lines.findFirst().orElse("");
+        }
+    }
+
+    /** The public half of a private key file, as ssh-keygen prints it. */
+    private static String publicKey(Path privateKey) {
+        Host.Result r = Host.run("ssh-keygen", "-y", "-f", privateKey.toString());
+        assertEquals(r.out(), 0, r.status());
+        return r.out().trim();
     }
 }
