@@ -270,6 +270,42 @@ final class Host {
         }
     }
 
+    /**
+     * Waits until the host's CPUs were at most {@code busyMax} busy (all CPUs together, from
+     * /proc/stat) over one {@code windowMs} window, or until {@code max} has passed; returns the
+     * seconds waited and the last window's busy fraction. A start measured right after heavy work
+     * (a previous item's guests exiting, their memory returned) measures that work too.
+     */
+    static double[] waitForQuietCpu(double busyMax, long windowMs, Duration max) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + max.toNanos();
+        long[] before = cpuTicks();
+        double busy;
+        do {
+            sleep(windowMs);
+            long[] after = cpuTicks();
+            long total = after[0] - before[0];
+            busy = total > 0 ? (double) (after[1] - before[1]) / total : 0;
+            before = after;
+        } while (busy > busyMax && System.nanoTime() < deadline);
+        return new double[] {(System.nanoTime() - t0) / 1e9, busy};
+    }
+
+    /** All CPUs' ticks since boot: {total, busy} (busy: all but idle and iowait). */
+    private static long[] cpuTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) { // user … steal; guest time is inside user
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[] {total, total - idle};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
     static double loadAverage() {
         try {
             return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
