@@ -4,10 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 import org.dumm.api.Bridge;
 import org.dumm.api.Guest;
 import org.dumm.api.Iface;
@@ -18,17 +14,8 @@ final class Views {
     private Views() {
     }
 
-    /** Made on the first --json: setting Jackson up costs ~0.3 s, which plain listings need not pay. */
-    private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    }
-
     static String json(Object value) {
-        try {
-            return Json.MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonText.of(value);
     }
 
     static Map<String, Object> guest(Guest g) {
