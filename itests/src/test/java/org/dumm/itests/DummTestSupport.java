@@ -164,7 +164,7 @@ public abstract class DummTestSupport {
         return o;
     }
 
-    private static String requiredProperty(String name) {
+    protected static String requiredProperty(String name) {
         String value = System.getProperty(name);
         if (value == null || value.isEmpty() || value.startsWith("${")) {
             throw new IllegalStateException("system property " + name + " is not set: run the itests through Maven (mvn verify)");

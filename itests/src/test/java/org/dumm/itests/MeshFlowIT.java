@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
 import java.io.IOException;
@@ -70,6 +71,10 @@ public class MeshFlowIT extends DummTestSupport {
             Runtime.getRuntime().addShutdownHook(new Thread(MeshFlowIT::forceCleanup, "dumm-mesh-itest-cleanup"));
         }
         return new Option[] {
+                // the probe reads the commands' JSON with Jackson, which the dumm feature does not bring
+                mavenBundle("com.fasterxml.jackson.core", "jackson-annotations", requiredProperty("jackson.annotations.version")),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-core", requiredProperty("jackson.version")),
+                mavenBundle("com.fasterxml.jackson.core", "jackson-databind", requiredProperty("jackson.version")),
                 editConfigurationFilePut("etc/org.dumm.cfg", "workDir", driverWorkDir.toString()),
                 editConfigurationFilePut("etc/org.dumm.cfg", "deviceAliasPrefix", driverAliasPrefix),
                 editConfigurationFilePut("etc/org.dumm.cfg", "deviceGroup", Integer.toString(Isolation.deviceGroup(0))),
