@@ -62,6 +62,8 @@ public class VpnTestbedIT {
     private static final String PING_BOB = "dumm:exec alice 'ping -c 1 -W 2 10.2.0.10'";
     private static final Path LOCK = Path.of("/tmp/dumm-testbed.lock");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** First line of an EC private key in the SEC1 form, the form bin/dumm-server writes. */
+    private static final String SEC1_KEY = "-----BEGIN EC PRIVATE KEY-----";
 
     private static KarafInstance karaf;
     private static Path workDir;
@@ -268,8 +270,14 @@ public class VpnTestbedIT {
         Host.Result pkcs8 = Host.run("ssh-keygen", "-q", "-p", "-m", "PKCS8", "-P", "", "-N", "", "-f", hostKey.toString());
         assertEquals(pkcs8.out(), 0, pkcs8.status());
         assertEquals("-----BEGIN PRIVATE KEY-----", firstLine(hostKey));
+        // A command over SSH runs etc/exec.init.script (kept by ./dumm), not the interactive aliases
+        Files.writeString(karaf.home().resolve("etc/exec.init.script"), "dmtest_exec_init = { echo 'exec init ran' } ;\n");
         Duration started = karaf.start(Duration.ofSeconds(180));
         log("Karaf restart: stop " + stopped.toMillis() + " ms, start to Dumm ready " + started.toMillis() + " ms");
+        String own = karaf.ok("dmtest_exec_init");
+        assertTrue(own, own.contains("exec init ran"));
+        String alias = karaf.failing("la"); // shell.init.script's alias for bundle:list -t 0
+        assertTrue(alias, alias.contains("Command not found"));
         // The console answered over SSH with the host key known from the first start (accept-new);
         // without Bouncy Castle, Karaf must read that key (bin/dumm-server made it) and not warn or replace it.
         assertEquals("the PKCS#8 host key was not rewritten", SEC1_KEY, firstLine(hostKey));
@@ -542,8 +550,6 @@ public class VpnTestbedIT {
         }
         return v;
     }
-
-    private static final String SEC1_KEY = "-----BEGIN EC PRIVATE KEY-----";
 
     private static String firstLine(Path file) throws IOException {
         try (var lines = Files.lines(file)) {
