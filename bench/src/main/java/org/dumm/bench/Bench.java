@@ -157,11 +157,15 @@ public final class Bench {
             o.connectSamples = Math.min(99, o.connectSamples > 0 ? o.connectSamples : o.quick ? 20 : 90);
             o.connectWarmup = o.connectWarmup >= 0 ? o.connectWarmup : CONNECT_WARMUP;
             o.rounds = o.rounds > 0 ? o.rounds : o.quick ? 1 : 2;
-            o.karafFirstStarts = o.karafFirstStarts > 0 ? o.karafFirstStarts : o.quick ? 1 : 3;
+            o.karafFirstStarts = o.karafFirstStarts > 0 ? o.karafFirstStarts : defaultKarafFirstStarts(o.quick);
             if (o.iperf == null) {
                 o.iperf = !o.quick;
             }
             return o;
+        }
+
+        static int defaultKarafFirstStarts(boolean quick) {
+            return quick ? 1 : 3;
         }
 
         boolean wants(String item) {
@@ -1288,7 +1292,7 @@ public final class Bench {
             a.add("--connect-warmup");
             a.add(Integer.toString(opt.connectWarmup));
         }
-        if (opt.karafFirstStarts != (opt.quick ? 1 : 3)) {
+        if (opt.karafFirstStarts != Options.defaultKarafFirstStarts(opt.quick)) {
             a.add("--karaf-first-starts");
             a.add(Integer.toString(opt.karafFirstStarts));
         }

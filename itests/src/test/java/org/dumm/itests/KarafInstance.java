@@ -185,7 +185,6 @@ final class KarafInstance implements AutoCloseable {
         }
     }
 
-    /** Runs console commands (several separated by ';' or newlines) in one SSH call. */
     /** The ends of the start's logs, for a failure message: the test's clean-up removes the files. */
     private String startLogs(Path consoleOut) {
         StringBuilder b = new StringBuilder();
@@ -201,6 +200,7 @@ final class KarafInstance implements AutoCloseable {
         return b.toString();
     }
 
+    /** Runs console commands (several separated by ';' or newlines) in one SSH call. */
     Result run(String commands, Duration timeout) {
         List<String> cmd = new ArrayList<>(List.of("ssh", "-T", "-q", "-p", Integer.toString(sshPort),
                 "-i", key.toString(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",

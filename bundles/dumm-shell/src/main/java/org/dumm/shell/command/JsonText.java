@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,22 +37,23 @@ final class JsonText {
         } else if (v instanceof Enum<?> e) {
             quoted(out, e.name());
         } else if (v instanceof Map<?, ?> m) {
-            object(out, m.entrySet().iterator(), level);
+            object(out, m, level);
         } else if (v instanceof Collection<?> c) {
             array(out, c, level);
         } else if (v.getClass().isRecord()) {
-            record(out, v, level);
+            object(out, components(v), level);
         } else {
             quoted(out, v.toString());
         }
     }
 
-    private static void object(StringBuilder out, Iterator<? extends Map.Entry<?, ?>> members, int level) {
-        if (!members.hasNext()) {
+    private static void object(StringBuilder out, Map<?, ?> map, int level) {
+        if (map.isEmpty()) {
             out.append("{ }");
             return;
         }
         out.append('{');
+        Iterator<? extends Map.Entry<?, ?>> members = map.entrySet().iterator();
         while (members.hasNext()) {
             Map.Entry<?, ?> m = members.next();
             member(out, String.valueOf(m.getKey() instanceof Enum<?> e ? e.name() : m.getKey()), m.getValue(), level + 1);
@@ -61,25 +63,17 @@ final class JsonText {
         out.append('}');
     }
 
-    private static void record(StringBuilder out, Object r, int level) {
-        RecordComponent[] components = r.getClass().getRecordComponents();
-        if (components.length == 0) {
-            out.append("{ }");
-            return;
-        }
-        out.append('{');
-        for (int i = 0; i < components.length; i++) {
-            Object v;
+    /** A record's components by name, in declaration order. */
+    private static Map<String, Object> components(Object r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
             try {
-                v = components[i].getAccessor().invoke(r);
+                m.put(c.getName(), c.getAccessor().invoke(r));
             } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read " + components[i] + " of " + r.getClass().getName(), e);
+                throw new IllegalStateException("cannot read " + c + " of " + r.getClass().getName(), e);
             }
-            member(out, components[i].getName(), v, level + 1);
-            out.append(i + 1 < components.length ? "," : "");
         }
-        newLine(out, level);
-        out.append('}');
+        return m;
     }
 
     private static void member(StringBuilder out, String name, Object value, int level) {
