@@ -112,6 +112,11 @@ public abstract class DummTestSupport {
         options.add(editConfigurationFilePut("etc/org.dumm.cfg", "deviceAliasPrefix", Isolation.aliasPrefix("feat")));
         options.add(editConfigurationFilePut("etc/org.dumm.cfg", "deviceGroup", Integer.toString(Isolation.deviceGroup(2))));
 
+        // Pax Exam adds its own feature to featuresBoot and starts Karaf without bin/dumm-server,
+        // which would see that change and drop the framework state the distribution ships with
+        // (a boot already done): Karaf is told to start from an empty bundle cache instead.
+        options.add(vmOption("-Dkaraf.clean.cache=true"));
+
         // Pax Exam installs its own feature into the container from the build's local
         // repository (which may be a scratch one given with -Dmaven.repo.local).
         String localRepo = System.getProperty("maven.repo.local");
