@@ -18,8 +18,9 @@ import org.junit.Test;
 
 /**
  * The distribution ships with its OSGi framework state made at build time (data/cache, by
- * karaf-assembly's prime-framework-cache): a first start uses it as a restart would, unless
- * etc/ was changed where that state depends on it, and then Karaf makes it anew from etc/.
+ * karaf-assembly's prime-framework-cache) and a class archive of the bundles' classes a start
+ * loads (lib/dumm-karaf.jsa): a first start uses both as a restart would, unless etc/ was changed
+ * where the framework state depends on it, and then Karaf makes that anew from etc/.
  * Both on the real distribution, started with bin/dumm-server.
  */
 public class PrimedDistributionIT {
@@ -75,6 +76,10 @@ public class PrimedDistributionIT {
         // The configurations came from this instance's etc/, not from the build's directory.
         assertEquals(workDir.toString(), k.ok("config:property-get --pid org.dumm workDir").trim());
         assertTrue("no host key made at the first start", Files.exists(home.resolve("etc/host.key")));
+        // The JVM keeps the class archive of Karaf's bundles mapped only if it took it (the jars
+        // of the class path were given back the times the build recorded).
+        String maps = Files.readString(Path.of("/proc", Long.toString(k.pid()), "maps"));
+        assertTrue("the JVM did not take lib/dumm-karaf.jsa", maps.contains(home.resolve("lib/dumm-karaf.jsa").toString()));
         assertTrue(Files.readString(home.resolve("etc/config.properties")).contains("karaf.shutdown.command"));
 
         // A later start keeps the state the first one used (the check does not run again).
