@@ -383,6 +383,20 @@ public class MeshFlowIT extends DummTestSupport {
             } else {
                 uml.update(umlSaved);
             }
+            // fileinstall writes each update back to etc/org.dumm.cfg and, polling etc/, may read
+            // that file while it is being written and apply the part it read: the test's own
+            // settings at the end of the file (marker, work dir) were then missing for the next
+            // test. Wait until the file and the configuration have settled on the saved values.
+            Object marker = saved.get("deviceAliasPrefix");
+            Object memory = saved.get("defaultMemoryMb");
+            for (int settled = 0; settled < 2; settled++) {
+                waitFor("org.dumm back to its saved settings", Duration.ofSeconds(20), () -> {
+                    Dictionary<String, Object> now = core.getProperties();
+                    return now != null && java.util.Objects.equals(String.valueOf(marker), String.valueOf(now.get("deviceAliasPrefix")))
+                            && java.util.Objects.equals(String.valueOf(memory), String.valueOf(now.get("defaultMemoryMb")));
+                });
+                Host.sleep(1500); // longer than fileinstall's poll of etc/ (1 s)
+            }
         }
     }
 
