@@ -235,13 +235,28 @@ final class KarafBench {
                 }
             }
             if (!script.isAlive()) {
-                throw new IllegalStateException("Karaf exited during start; see " + home.resolve("data/log"));
+                throw new IllegalStateException("Karaf exited during start" + logTails());
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Karaf did not come up within " + START_TIMEOUT.toSeconds() + " s");
+                throw new IllegalStateException("Karaf did not come up within " + START_TIMEOUT.toSeconds() + " s" + logTails());
             }
             Host.sleep(50);
         }
+    }
+
+    /** The ends of the instance's logs, for a failure's message: the bench deletes its directory at the end. */
+    private String logTails() {
+        StringBuilder b = new StringBuilder();
+        for (Path p : List.of(home.resolve("data/log/karaf.out"), karafLog())) {
+            try {
+                List<String> lines = Files.readAllLines(p);
+                b.append("\n--- last lines of ").append(p).append(":\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                b.append("\n--- ").append(p).append(": ").append(e.getMessage());
+            }
+        }
+        return b.toString();
     }
 
     /** The first line of a growing log, after a byte offset, that holds a text; reads only new bytes. */
