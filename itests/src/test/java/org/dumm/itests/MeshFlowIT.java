@@ -392,8 +392,8 @@ public class MeshFlowIT extends DummTestSupport {
             for (int settled = 0; settled < 2; settled++) {
                 waitFor("org.dumm back to its saved settings", Duration.ofSeconds(20), () -> {
                     Dictionary<String, Object> now = core.getProperties();
-                    return now != null && java.util.Objects.equals(String.valueOf(marker), String.valueOf(now.get("deviceAliasPrefix")))
-                            && java.util.Objects.equals(String.valueOf(memory), String.valueOf(now.get("defaultMemoryMb")));
+                    return now != null && String.valueOf(marker).equals(String.valueOf(now.get("deviceAliasPrefix")))
+                            && String.valueOf(memory).equals(String.valueOf(now.get("defaultMemoryMb")));
                 });
                 Host.sleep(1500); // longer than fileinstall's poll of etc/ (1 s)
             }
