@@ -48,7 +48,8 @@ public interface GuestHandle {
     void plugInterface(InterfaceSpec iface);
 
     /**
-     * Plugs an interface and brings it up in the guest; {@code makeTap} makes its host TAP. The
+     * Plugs an interface and brings it up in the guest; {@code makeTap} makes its host TAP or
+     * throws, so a backend need not look for the TAP afterwards. The
      * default does the three one after another. A backend whose guest binds the TAP only when the
      * link comes up runs {@code makeTap} while the guest registers the device, and returns as soon
      * as it has asked for the link-up, so that the caller can do its own work meanwhile and then
