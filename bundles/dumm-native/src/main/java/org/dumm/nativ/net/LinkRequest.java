@@ -17,6 +17,7 @@ public final class LinkRequest {
     private byte[] address;
     private Integer master;
     private String kind;
+    private boolean noIpv6Addresses;
     private final Map<Integer, Integer> dataU32 = new LinkedHashMap<>();
 
     private LinkRequest(int index, String name) {
@@ -62,6 +63,16 @@ public final class LinkRequest {
         return this;
     }
 
+    /**
+     * No IPv6 address of the kernel's own making (address generation mode "none"): no
+     * link-local address, hence no duplicate address detection, router solicitations or MLD
+     * reports from the device. Only where the host has IPv6 (else the kernel refuses the request).
+     */
+    public LinkRequest noIpv6Addresses() {
+        this.noIpv6Addresses = true;
+        return this;
+    }
+
     /** Link kind, needed to create a device or to change kind-specific settings. */
     public LinkRequest kind(String value) {
         this.kind = value;
@@ -92,6 +103,10 @@ public final class LinkRequest {
         }
         if (master != null) {
             m.u32(Netlink.IFLA_MASTER, master);
+        }
+        if (noIpv6Addresses) {
+            m.begin(Netlink.IFLA_AF_SPEC).begin(Netlink.AF_INET6)
+                    .u8(Netlink.IFLA_INET6_ADDR_GEN_MODE, Netlink.IN6_ADDR_GEN_MODE_NONE).end().end();
         }
         if (kind != null) {
             m.begin(Netlink.IFLA_LINKINFO).string(Netlink.IFLA_INFO_KIND, kind);

@@ -70,8 +70,14 @@ public final class Netlink {
     public static final int IFLA_OPERSTATE = 16;
     public static final int IFLA_LINKINFO = 18;
     public static final int IFLA_IFALIAS = 20;
+    public static final int IFLA_AF_SPEC = 26;
     public static final int IFLA_GROUP = 27;
     public static final int IFLA_EXT_MASK = 29;
+
+    // inside IFLA_AF_SPEC: one nest per address family, IPv6's holding IFLA_INET6_*
+    public static final int AF_INET6 = 10;
+    public static final int IFLA_INET6_ADDR_GEN_MODE = 8;
+    public static final int IN6_ADDR_GEN_MODE_NONE = 1;
 
     // IFLA_INFO_* inside IFLA_LINKINFO
     public static final int IFLA_INFO_KIND = 1;

@@ -1,5 +1,7 @@
 package org.dumm.tap.internal;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -42,6 +44,15 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
 
         int deviceGroup() default DeviceMarker.DEFAULT_GROUP;
     }
+
+    /**
+     * A TAP is the host's end of a guest's cable and needs no IPv6 address of its own. With one,
+     * each TAP sends duplicate address detection, router solicitations and MLD reports after its
+     * guest attaches, which the bridge floods to every other guest on the segment (and a guest
+     * with several interfaces on one bridge gets them once per interface). Asked for only where
+     * the host has IPv6: without it the kernel refuses the whole request.
+     */
+    private static final boolean HOST_HAS_IPV6 = Files.isDirectory(Path.of("/proc/sys/net/ipv6/conf"));
 
     private volatile DeviceMarker marker;
     private volatile RtLink rt;
@@ -134,6 +145,9 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
             LinkRequest mark = LinkRequest.named(name).alias(alias).group(marker.group());
             if (address != null) {
                 mark.address(address);
+            }
+            if (HOST_HAS_IPV6) {
+                mark.noIpv6Addresses();
             }
             rt.change(mark, "marking TAP '" + name + "' as Dumm's");
             Tun.setPersist(fd, true, name);

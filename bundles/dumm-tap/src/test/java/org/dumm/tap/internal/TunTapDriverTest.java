@@ -84,6 +84,8 @@ public class TunTapDriverTest {
         assertEquals(0x0002 | 0x1000, tunFlags & 0x1003); // IFF_TAP | IFF_NO_PI
         assertTrue(ip("-d", "link", "show", n("0")).contains("persist on"));
         assertFalse(isUp(n("0")));
+        // no IPv6 address of the kernel's making (the host's end of a guest's cable)
+        assertEquals("1", Files.readString(Path.of("/proc/sys/net/ipv6/conf", n("0"), "addr_gen_mode")).trim());
 
         driver.up(n("0"));
         assertTrue(isUp(n("0")));
