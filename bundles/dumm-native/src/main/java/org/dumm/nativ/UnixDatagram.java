@@ -41,18 +41,42 @@ public final class UnixDatagram implements AutoCloseable {
 
     /** Sends {@code length} bytes of {@code data} to the socket at {@code path}. */
     public void send(String path, byte[] data, int length) {
+        int addressLength = address(path, "sending to ");
+        ensure(length);
+        buffer.put(0, data, 0, length);
+        long n = Native.libc().sendto(fd, buffer, length, 0, address, addressLength);
+        Native.check(n, "sending to " + path);
+    }
+
+    /**
+     * Makes the socket at {@code path} this one's only peer: {@link #send(byte[], int)} then
+     * skips looking the path up (~25 µs of a ~70 µs send here), and only the peer's datagrams
+     * arrive. A peer that has gone, or been made anew under the same path, refuses the next send
+     * (ECONNREFUSED): connect a new socket then.
+     */
+    public void connect(String path) {
+        int addressLength = address(path, "connecting to ");
+        Native.check(Native.libc().connect(fd, address, addressLength), "connecting to " + path);
+    }
+
+    /** Sends {@code length} bytes of {@code data} to the peer {@link #connect connected} to. */
+    public void send(byte[] data, int length) {
+        ensure(length);
+        buffer.put(0, data, 0, length);
+        Native.check(Native.libc().send(fd, buffer, length, 0), "sending on a unix datagram socket");
+    }
+
+    /** Puts {@code path} into {@link #address}; returns the address's length. */
+    private int address(String path, String doing) {
         byte[] p = path.getBytes(StandardCharsets.UTF_8);
         if (p.length > MAX_PATH_BYTES) {
-            throw new NativeException("sending to " + path, Errno.ENAMETOOLONG,
+            throw new NativeException(doing + path, Errno.ENAMETOOLONG,
                     "socket path is " + p.length + " bytes, at most " + MAX_PATH_BYTES + " fit");
         }
         address.putShort(0, (short) AF_UNIX);
         address.put(2, p, 0, p.length);
         address.putByte(2 + p.length, (byte) 0);
-        ensure(length);
-        buffer.put(0, data, 0, length);
-        long n = Native.libc().sendto(fd, buffer, length, 0, address, 2 + p.length + 1);
-        Native.check(n, "sending to " + path);
+        return 2 + p.length + 1;
     }
 
     /**

@@ -5,6 +5,8 @@ import java.time.Duration;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.nativ.Errno;
+import org.dumm.nativ.NativeException;
 import org.dumm.nativ.UnixDatagram;
 
 /**
@@ -14,7 +16,8 @@ import org.dumm.nativ.UnixDatagram;
  * reply:   u32 err | u32 more | u32 len | char data[512]                      (len counts a final NUL)
  * </pre>
  * in host byte order. Long answers ({@code proc}) come in several replies, all but the last with
- * {@code more} set. The guest answers to the sender's address, so the client socket is autobound.
+ * {@code more} set. The guest answers to the sender's address, so the client socket is autobound;
+ * it is connected to the guest's, so that a request does not look the path up again.
  * Thread-safe: one request at a time. After a timeout the socket is replaced, so that a late
  * answer cannot be mistaken for the next request's.
  */
@@ -81,11 +84,8 @@ final class Mconsole implements AutoCloseable {
         LittleEndian.putInt(request, 4, VERSION);
         LittleEndian.putInt(request, 8, cmd.length);
         System.arraycopy(cmd, 0, request, 12, cmd.length);
-        if (socket == null) {
-            socket = UnixDatagram.open();
-        }
         try {
-            socket.send(socketPath, request, REQUEST_SIZE);
+            send();
         } catch (DummException e) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "': mconsole at " + socketPath
                     + " does not answer (" + e.getMessage() + ")", e);
@@ -127,6 +127,35 @@ final class Mconsole implements AutoCloseable {
             text.append(new String(reply, 12, textLen, StandardCharsets.UTF_8));
             if (more == 0) {
                 return new Reply(error, text.toString());
+            }
+        }
+    }
+
+    /**
+     * Sends {@link #request} on a socket connected to the guest's (see
+     * {@link UnixDatagram#connect}); once more on a new one when the connected socket's peer
+     * refuses it, i.e. UML has made its socket anew.
+     */
+    private void send() {
+        for (int attempt = 1; ; attempt++) {
+            if (socket == null) {
+                UnixDatagram s = UnixDatagram.open();
+                try {
+                    s.connect(socketPath);
+                } catch (RuntimeException e) {
+                    s.close();
+                    throw e;
+                }
+                socket = s;
+            }
+            try {
+                socket.send(request, REQUEST_SIZE);
+                return;
+            } catch (NativeException e) {
+                dropSocket();
+                if (attempt == 2 || e.errno() != Errno.ECONNREFUSED) {
+                    throw e;
+                }
             }
         }
     }
