@@ -656,9 +656,9 @@ static __attribute__((noreturn)) void agent_main(void) {
     struct job *owner[MAXP];
     int what[MAXP];
     /* Each system call costs the guest a ptrace round trip through its kernel (~20 µs on
-     * this kind of host), so between a request's arrival and its reply the loop makes none of its own:
-     * the time of the last request is taken when the loop comes round, and children are
-     * reaped only when a SIGCHLD came. */
+     * this kind of host), so between a request's arrival and its reply the loop makes none of
+     * its own: the time of the last request is taken when the loop comes round, and children
+     * are reaped only when a SIGCHLD came. */
     int active = 0;
     for (;;) {
         int64_t now = now_ms();

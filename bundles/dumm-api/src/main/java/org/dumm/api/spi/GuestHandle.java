@@ -49,10 +49,10 @@ public interface GuestHandle {
 
     /**
      * Plugs an interface and brings it up in the guest; {@code makeTap} makes its host TAP or
-     * throws, so a backend need not look for the TAP afterwards. The
-     * default does the three one after another. A backend whose guest binds the TAP only when the
-     * link comes up runs {@code makeTap} while the guest registers the device, and returns as soon
-     * as it has asked for the link-up, so that the caller can do its own work meanwhile and then
+     * throws, so a backend need not look for the TAP afterwards. The default does the three one
+     * after another. A backend whose guest binds the TAP only when the link comes up runs
+     * {@code makeTap} while the guest registers the device, and returns as soon as it has asked
+     * for the link-up, so that the caller can do its own work meanwhile and then
      * {@link Completion#await await}. If this or the completion throws, the caller unplugs the
      * interface ({@link #unplugInterface} copes with one that never got plugged) and removes the TAP.
      */

@@ -138,18 +138,8 @@ final class Mconsole implements AutoCloseable {
      */
     private void send() {
         for (int attempt = 1; ; attempt++) {
-            if (socket == null) {
-                UnixDatagram s = UnixDatagram.open();
-                try {
-                    s.connect(socketPath);
-                } catch (RuntimeException e) {
-                    s.close();
-                    throw e;
-                }
-                socket = s;
-            }
             try {
-                socket.send(request, REQUEST_SIZE);
+                connected().send(request, REQUEST_SIZE);
                 return;
             } catch (NativeException e) {
                 dropSocket();
@@ -160,10 +150,30 @@ final class Mconsole implements AutoCloseable {
         }
     }
 
-    /** A late answer must not land in the next request's: a fresh socket for that one. */
+    /** The client socket, opened and connected to the guest's if there is none. */
+    private UnixDatagram connected() {
+        if (socket == null) {
+            UnixDatagram s = UnixDatagram.open();
+            try {
+                s.connect(socketPath);
+            } catch (RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            socket = s;
+        }
+        return socket;
+    }
+
+    /**
+     * Closes the client socket, if any: a late answer must not land in the next request's, and a
+     * refused connection is made anew. The next request opens a fresh one.
+     */
     private void dropSocket() {
-        socket.close();
-        socket = null;
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
     }
 
     @Override
