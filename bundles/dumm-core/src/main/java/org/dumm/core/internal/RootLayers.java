@@ -1,0 +1,158 @@
+package org.dumm.core.internal;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import org.dumm.api.DummEvents;
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.api.Master;
+import org.dumm.api.MasterRequest;
+import org.dumm.api.Progress;
+import org.dumm.api.Template;
+import org.dumm.api.TemplateDiff;
+import org.dumm.api.spi.GuestBackend;
+import org.dumm.api.spi.GuestRoot;
+import org.dumm.api.spi.TemplateStore;
+import org.dumm.api.spi.UnionFs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The layers a guest's root is made of — its master, the loaded template, its own diff and its
+ * backend's boot layer — and the operations on masters and templates. A template switch holds
+ * every guest's lock (see {@link MeshModel}), so it never races with a guest starting or stopping.
+ */
+final class RootLayers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RootLayers.class);
+
+    private final Path workDir;
+    private final MeshModel model;
+    private final MeshEvents events;
+    private final MasterStore masters;
+    private final TemplateStore templates;
+    private final UnionFs unionFs;
+    private final Supplier<MeshManager.Config> config;
+
+    RootLayers(Path workDir, MeshModel model, MeshEvents events, TemplateStore templates, UnionFs unionFs,
+               Supplier<MeshManager.Config> config) {
+        this.workDir = workDir;
+        this.model = model;
+        this.events = events;
+        this.masters = new MasterStore(workDir);
+        this.templates = templates;
+        this.unionFs = unionFs;
+        this.config = config;
+    }
+
+    TemplateStore templates() {
+        return templates;
+    }
+
+    /** The directories of a guest's root; the boot layer is prepared on the way when there is a backend. */
+    GuestRoot rootFor(GuestRecord r, GuestBackend backend) {
+        Path dir = model.store().guestDir(r.name());
+        Path boot = null;
+        if (backend != null) {
+            boot = backend.bootLayer(workDir);
+        }
+        return new GuestRoot(r.name(), masters.dir(r.master()), dir.resolve("diff"), dir.resolve("work"),
+                dir.resolve("union"), boot);
+    }
+
+    /** Roots of guests whose root is mounted now (running ones); stopped guests pick the stack up at boot. */
+    private List<GuestRoot> mountedRoots() {
+        List<GuestRoot> roots = new ArrayList<>();
+        for (GuestEntry e : model.entries()) {
+            GuestBackend b = model.backends().get(e.record.backend());
+            Path union = model.store().guestDir(e.name).resolve("union");
+            if (b != null && unionFs.isMounted(union)) {
+                roots.add(rootFor(e.record, b));
+            }
+        }
+        return roots;
+    }
+
+    // ---- masters -------------------------------------------------------------------------------
+
+    /** NOT_FOUND unless the master exists; the default busybox master is built on first use. */
+    void ensureMaster(String master) {
+        if (masters.exists(master)) {
+            return;
+        }
+        if (master.equals(config.get().defaultMaster()) && master.equals("busybox")) {
+            masters.create(new MasterRequest(master, MasterRequest.Kind.BUSYBOX, null, List.of()),
+                    line -> LOG.info("default master: {}", line));
+            return;
+        }
+        throw new DummException(Reason.NOT_FOUND, "master '" + master + "' does not exist in " + masters.dir(master).getParent()
+                + " (create it with dumm:master-create)");
+    }
+
+    List<Master> masters() {
+        return masters.list();
+    }
+
+    Master createMaster(MasterRequest request, Progress progress) {
+        return masters.create(request, progress);
+    }
+
+    // ---- templates -----------------------------------------------------------------------------
+
+    Template createTemplate(String name) {
+        return templates.create(name);
+    }
+
+    void deleteTemplate(String name) {
+        templates.delete(name);
+    }
+
+    Template loadTemplate(String name) {
+        return model.withAllGuestsLocked(() -> {
+            Template t = templates.load(name, mountedRoots());
+            events.post(DummEvents.TEMPLATE_LOADED, name, Map.of());
+            return t;
+        });
+    }
+
+    void unloadTemplate() {
+        model.withAllGuestsLocked(() -> {
+            Optional<String> loaded = templates.loaded();
+            if (loaded.isEmpty()) {
+                throw new DummException(Reason.INVALID_STATE, "no template is loaded");
+            }
+            templates.unload(mountedRoots());
+            events.post(DummEvents.TEMPLATE_UNLOADED, loaded.get(), Map.of());
+            return null;
+        });
+    }
+
+    Optional<Template> loadedTemplate() {
+        return templates.loaded().flatMap(templates::get);
+    }
+
+    List<Template> listTemplates() {
+        return templates.list();
+    }
+
+    List<TemplateDiff> diffTemplate(String name) {
+        List<GuestRoot> roots = new ArrayList<>();
+        for (GuestEntry e : model.entries()) {
+            roots.add(rootFor(e.record, model.backends().get(e.record.backend())));
+        }
+        return templates.diff(name, roots);
+    }
+
+    void exportTemplate(String name, Path archive) {
+        templates.export(name, archive);
+    }
+
+    Template importTemplate(String name, Path archive) {
+        return templates.importArchive(name, archive);
+    }
+}
