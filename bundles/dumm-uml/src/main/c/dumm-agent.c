@@ -887,13 +887,14 @@ static int looks_executable(const char *path) {
 }
 
 /*
- * Clears a kernel helper path (uevent helper, modprobe) that names no executable in this root.
+ * Clears a kernel helper path (uevent helper, modprobe) that names no executable in this root,
+ * or points it at `instead` where the root has that.
  * The kernel would still try it for every uevent or module request, and under UML each failed
  * attempt builds and tears down an address space, i.e. a host process: a few ms of the
  * guest's only CPU each time, e.g. three per hot-plugged interface. A root that has the helper
  * keeps it; a master that sets its own later (busybox mdev does) still can.
  */
-static void clear_missing_helper(const char *sysctl) {
+static void clear_missing_helper(const char *sysctl, const char *instead) {
     char path[256];
     int fd = open(sysctl, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
@@ -902,7 +903,10 @@ static void clear_missing_helper(const char *sysctl) {
     if (n <= 0) return;
     path[n] = 0;
     path[strcspn(path, "\n")] = 0;
-    if (path[0] && access(path, X_OK) != 0) write_file(sysctl, "\n");
+    if (!path[0] || access(path, X_OK) == 0) return;
+    /* A busybox root has its modprobe in /bin: the kernel's module requests (an AF_INET6
+     * socket asks for ipv6, a netem qdisc for sch_netem) then load modules by themselves. */
+    write_file(sysctl, instead && access(instead, X_OK) == 0 ? instead : "\n");
 }
 
 static int init_main(int argc, char **argv) {
@@ -911,8 +915,14 @@ static int init_main(int argc, char **argv) {
     ensure_mount(AGENT_TTY, "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
     ensure_mount("/dev/pts/ptmx", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                  "gid=5,mode=620,ptmxmode=666");
-    clear_missing_helper("/proc/sys/kernel/hotplug");
-    clear_missing_helper("/proc/sys/kernel/modprobe");
+    clear_missing_helper("/proc/sys/kernel/hotplug", NULL);
+    clear_missing_helper("/proc/sys/kernel/modprobe", "/bin/modprobe");
+    /* The guest's name is its hostname before its own init runs (which may set it again from
+     * /etc/hostname, which Dumm writes into the guest's diff with the same name). */
+    read_umid();
+    if (strcmp(umid, "?") != 0 && sethostname(umid, strlen(umid)) != 0) {
+        kmsg("sethostname %s: %s", umid, strerror(errno));
+    }
 
     if (access("/bin/sh", X_OK) != 0) {
         kmsg("the guest's root has no executable /bin/sh (%s); exec cannot work, powering off",

@@ -16,12 +16,20 @@ import java.util.List;
  * @param pid        host pid of the guest's kernel process, or 0 when not running
  * @param startedAt  when it was last started, or null
  * @param interfaces its interfaces
+ * @param modules    the kernel modules it sees, or null when its kernel has none (or its backend is absent)
+ * @param startup    how its startup (/etc/dumm/startup) went, or null before the first boot
  */
 public record Guest(String name, GuestState state, String backend, String kernel, String master,
                     int memoryMb, List<String> extraArgs, long pid, Instant startedAt,
-                    List<Iface> interfaces) {
+                    List<Iface> interfaces, KernelModules modules, Startup startup) {
     public Guest {
         extraArgs = List.copyOf(extraArgs);
         interfaces = List.copyOf(interfaces);
+    }
+
+    /** A snapshot without modules and startup information. */
+    public Guest(String name, GuestState state, String backend, String kernel, String master, int memoryMb,
+                 List<String> extraArgs, long pid, Instant startedAt, List<Iface> interfaces) {
+        this(name, state, backend, kernel, master, memoryMb, extraArgs, pid, startedAt, interfaces, null, null);
     }
 }

@@ -12,11 +12,19 @@ import java.util.List;
  * @param master    master name; null for the default master
  * @param memoryMb  guest memory in MiB; 0 for the default (64)
  * @param extraArgs extra kernel command-line arguments
+ * @param modules   host directory of the kernel's modules; null for the configured default, else
+ *                  the one the backend finds for the kernel (Debian's: /usr/lib/uml/modules/RELEASE)
  */
 public record GuestDefinition(String name, String backend, String kernel, String master,
-                              int memoryMb, List<String> extraArgs) {
+                              int memoryMb, List<String> extraArgs, String modules) {
     public GuestDefinition {
         extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
+    }
+
+    /** A definition whose modules are found for its kernel. */
+    public GuestDefinition(String name, String backend, String kernel, String master, int memoryMb,
+                           List<String> extraArgs) {
+        this(name, backend, kernel, master, memoryMb, extraArgs, null);
     }
 
     /** A definition with every optional field left to the defaults. */

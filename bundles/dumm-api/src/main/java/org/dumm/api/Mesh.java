@@ -22,8 +22,19 @@ public interface Mesh {
     /** Deletes a guest and its private diff. A running guest is refused unless {@code force}, which kills it first. */
     void deleteGuest(String name, boolean force);
 
-    /** Boots a stopped or crashed guest with its interfaces, links and addresses; returns once it answers. */
+    /**
+     * Boots a stopped or crashed guest with its interfaces, links and addresses; returns once it
+     * answers exec. Its startup ({@code /etc/dumm/startup}) has run by then, except in a systemd
+     * guest, where it runs once systemd has finished booting: see {@link #awaitStartup}.
+     */
     Guest startGuest(String name);
+
+    /**
+     * Waits until a running guest's startup after its last boot is done (for a systemd guest,
+     * also the end of its boot), like {@code kathara exec --wait}. TIMEOUT after {@code timeout}.
+     * A guest re-adopted after a restart of Dumm counts as done.
+     */
+    Guest awaitStartup(String name, Duration timeout);
 
     /**
      * Boots several guests in parallel with bounded concurrency. Guests that fail are reported in

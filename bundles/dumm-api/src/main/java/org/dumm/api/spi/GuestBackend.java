@@ -3,6 +3,8 @@ package org.dumm.api.spi;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import org.dumm.api.KernelModules;
+
 /**
  * A kind of guest (whiteboard service with property {@link #BACKEND_PROPERTY}). The mesh tracks
  * backends dynamically: they may come and go while guests keep running, because a guest's
@@ -22,6 +24,25 @@ public interface GuestBackend {
      * Called from many threads at once by a bulk start: concurrent calls must agree on one result.
      */
     Path bootLayer(Path workDir);
+
+    /**
+     * The modules of {@code kernel} its guests should see: from {@code directory} when the user
+     * named one (NOT_FOUND when it is not a directory, INVALID_ARGUMENT when the kernel's release
+     * cannot be told), else the ones the backend finds for that kernel; empty when the kernel has
+     * none (it boots without) or the backend's guests use the host's kernel.
+     */
+    default Optional<KernelModules> kernelModules(Path kernel, Path directory) {
+        return Optional.empty();
+    }
+
+    /**
+     * Prepares (idempotently, from many threads at once) and returns the read-only layer that
+     * puts {@code modules} at {@code /lib/modules/<release>} of a root over {@code master},
+     * below {@code workDir}; shared by every guest with the same modules and master layout.
+     */
+    default Path kernelLayer(Path workDir, KernelModules modules, Path master) {
+        throw new UnsupportedOperationException("backend '" + name() + "' has no kernel layer");
+    }
 
     /**
      * Boots a guest and returns once it answers (exec-ready). On failure (bad kernel, panic,

@@ -34,7 +34,8 @@ public interface TemplateStore {
 
     /**
      * The stack a guest's root should have now: boot layer, then the loaded template's layer as
-     * upper with the diff below it, or the diff as upper when nothing is loaded; master last.
+     * upper with the diff below it, or the diff as upper when nothing is loaded; then the kernel
+     * layer, if any; master last.
      * The work dir is {@code <workBase>/0} for a root that is not mounted, else the next number
      * no work dir under {@code workBase} has yet (the replaced stack may still hold its own).
      */

@@ -1,10 +1,13 @@
 package org.dumm.core.internal;
 
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.dumm.api.Guest;
 import org.dumm.api.GuestState;
+import org.dumm.api.KernelModules;
+import org.dumm.api.Startup;
 import org.dumm.api.spi.GuestHandle;
 
 /**
@@ -18,6 +21,12 @@ final class GuestEntry {
     volatile GuestState state = GuestState.STOPPED;
     volatile GuestHandle handle;
     volatile Instant startedAt;
+    /** The modules its kernel gives it, as last resolved (create, start, re-adoption). */
+    volatile KernelModules modules;
+    /** Its startup after the last boot, or null before one. */
+    volatile Startup startup;
+    /** Completes when the startup after the last boot is done; null when unknown (re-adopted). */
+    volatile CompletableFuture<Startup> startupDone;
 
     GuestEntry(GuestRecord record) {
         this.name = record.name();
@@ -29,7 +38,7 @@ final class GuestEntry {
         GuestHandle h = handle;
         return new Guest(r.name(), state, r.backend(), r.kernel(), r.master(), r.memoryMb(), r.extraArgs(),
                 h == null ? 0 : h.pid(), startedAt,
-                r.interfaces().stream().map(i -> i.toApi(r.name())).toList());
+                r.interfaces().stream().map(i -> i.toApi(r.name())).toList(), modules, startup);
     }
 
     boolean isUp() {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +21,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -31,8 +34,10 @@ import org.dumm.api.DummException.Reason;
 import org.dumm.api.Guest;
 import org.dumm.api.GuestDefinition;
 import org.dumm.api.GuestState;
+import org.dumm.api.KernelModules;
 import org.dumm.api.Names;
 import org.dumm.api.Progress;
+import org.dumm.api.Startup;
 import org.dumm.api.spi.GuestBackend;
 import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.GuestRoot;
@@ -102,8 +107,12 @@ final class GuestLifecycle {
         checkKernel(kernel);
         Names.check("master", master);
         layers.ensureMaster(master);
+        String modules = d.modules() == null || d.modules().isBlank() ? null
+                : Path.of(d.modules()).toAbsolutePath().normalize().toString();
         GuestRecord record = new GuestRecord(name, backend, Path.of(kernel).toAbsolutePath().toString(), master,
-                memory, d.extraArgs(), List.of());
+                memory, d.extraArgs(), List.of(), modules);
+        // a modules directory that is not there, or a kernel whose release cannot be told, fails here
+        KernelModules found = layers.modulesOf(record, model.backends().get(backend)).orElse(null);
         model.locked(() -> {
             if (model.hasGuest(name)) {
                 throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name + "' already exists");
@@ -121,7 +130,9 @@ final class GuestLifecycle {
                 MasterStore.deleteTree(dir);
                 throw ex;
             }
-            model.putGuest(new GuestEntry(record));
+            GuestEntry e = new GuestEntry(record);
+            e.modules = found;
+            model.putGuest(e);
             return null;
         });
         events.post(DummEvents.GUEST_CREATED, name, Map.of(DummEvents.STATE, GuestState.STOPPED.name()));
@@ -172,19 +183,27 @@ final class GuestLifecycle {
             events.setState(e, GuestState.STARTING);
             GuestHandle handle = null;
             try {
+                e.modules = layers.modulesOf(e.record, backend).orElse(null);
                 GuestRoot root = layers.rootFor(e.record, backend);
                 // The union fs mounts onto existing layers only: the guest's own diff is ours to make.
                 createDirectory(root.diff());
+                GuestIdentity.writeInto(root.diff(), root.master(), e.name);
                 unionFs.mount(layers.templates().stackFor(root), root.union());
                 for (IfaceRecord i : e.record.interfaces()) {
                     ports.createTap(e.record, i);
                 }
                 handle = backend.start(specFor(e.record));
                 InGuest.configureInterfaces(handle, e.record.interfaces());
-                InGuest.runStartupScript(handle);
+                Startup startup = InGuest.startupNowUnlessSystemd(handle);
                 e.handle = handle;
                 e.startedAt = Instant.now();
                 watch(e, handle);
+                if (startup != null) {
+                    e.startup = startup;
+                    e.startupDone = CompletableFuture.completedFuture(startup);
+                } else {
+                    startupAfterBoot(e, handle);
+                }
                 events.setState(e, GuestState.RUNNING);
                 return e.toApi();
             } catch (RuntimeException ex) {
@@ -207,6 +226,53 @@ final class GuestLifecycle {
         } finally {
             e.lock.unlock();
         }
+    }
+
+    /** A systemd guest's startup, on the background executor: systemd takes seconds to finish booting. */
+    private void startupAfterBoot(GuestEntry e, GuestHandle h) {
+        Startup running = new Startup(Startup.State.RUNNING, 0);
+        e.startup = running;
+        CompletableFuture<Startup> done = new CompletableFuture<>();
+        e.startupDone = done;
+        background.execute(() -> {
+            Startup result;
+            try {
+                result = InGuest.startupAfterBoot(h);
+            } catch (RuntimeException ex) {
+                LOG.warn("startup of guest '{}' did not finish: {}", e.name, ex.getMessage());
+                result = new Startup(Startup.State.DONE, -1);
+            }
+            if (e.handle == h) {
+                e.startup = result;
+            }
+            done.complete(result);
+        });
+    }
+
+    /**
+     * Waits until a running guest's startup is done (a systemd guest's also waits for the end of
+     * its boot). A guest re-adopted after a restart counts as started up.
+     */
+    Guest awaitStartup(String name, Duration timeout) {
+        GuestEntry e = model.entry(name);
+        if (!e.isUp()) {
+            throw new DummException(Reason.INVALID_STATE, "guest '" + name + "' is " + e.state.name().toLowerCase() + ", not running");
+        }
+        CompletableFuture<Startup> done = e.startupDone;
+        if (done != null) {
+            try {
+                done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException ex) {
+                throw new DummException(Reason.TIMEOUT, "guest '" + name + "' has not finished its startup after "
+                        + timeout.toSeconds() + " s (see " + Startup.LOG + " in the guest)");
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new DummException(Reason.TIMEOUT, "interrupted");
+            } catch (ExecutionException ex) {
+                throw new DummException(Reason.GUEST_FAILURE, "startup of guest '" + name + "': " + ex.getCause().getMessage());
+            }
+        }
+        return e.toApi();
     }
 
     Map<String, String> startAll(Collection<String> names, Progress progress) {
@@ -409,6 +475,8 @@ final class GuestLifecycle {
                 }
                 e.handle = h;
                 e.startedAt = startTimeOf(h);
+                e.modules = layers.modulesOf(e.record, backend).orElse(null);
+                e.startupDone = null; // its startup ran under an earlier Dumm
                 watch(e, h);
                 events.setState(e, h.isPaused() ? GuestState.PAUSED : GuestState.RUNNING);
                 LOG.info("re-adopted running guest '{}' (pid {})", e.name, h.pid());

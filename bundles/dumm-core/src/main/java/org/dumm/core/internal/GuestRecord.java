@@ -5,13 +5,22 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** A guest's definition as persisted in {@code guests/<name>/guest.json} (links live in mesh.json). */
+/**
+ * A guest's definition as persisted in {@code guests/<name>/guest.json} (links live in mesh.json).
+ * {@code modules} is the modules directory the user named, or null for the one found for the kernel.
+ */
 record GuestRecord(String name, String backend, String kernel, String master, int memoryMb,
-                   List<String> extraArgs, List<IfaceRecord> interfaces) {
+                   List<String> extraArgs, List<IfaceRecord> interfaces, String modules) {
 
     GuestRecord {
         extraArgs = extraArgs == null ? List.of() : List.copyOf(extraArgs);
         interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+    }
+
+    /** A definition whose modules are found for its kernel. */
+    GuestRecord(String name, String backend, String kernel, String master, int memoryMb, List<String> extraArgs,
+                List<IfaceRecord> interfaces) {
+        this(name, backend, kernel, master, memoryMb, extraArgs, interfaces, null);
     }
 
     Optional<IfaceRecord> iface(String ifaceName) {
@@ -38,7 +47,7 @@ record GuestRecord(String name, String backend, String kernel, String master, in
             list.add(iface);
             list.sort((a, b) -> Integer.compare(number(a.name()), number(b.name())));
         }
-        return new GuestRecord(name, backend, kernel, master, memoryMb, extraArgs, list);
+        return new GuestRecord(name, backend, kernel, master, memoryMb, extraArgs, list, modules);
     }
 
     GuestRecord updateIface(String ifaceName, UnaryOperator<IfaceRecord> change) {
@@ -48,7 +57,7 @@ record GuestRecord(String name, String backend, String kernel, String master, in
     GuestRecord withoutIface(String ifaceName) {
         List<IfaceRecord> list = new ArrayList<>(interfaces);
         list.removeIf(i -> i.name().equals(ifaceName));
-        return new GuestRecord(name, backend, kernel, master, memoryMb, extraArgs, list);
+        return new GuestRecord(name, backend, kernel, master, memoryMb, extraArgs, list, modules);
     }
 
     /**

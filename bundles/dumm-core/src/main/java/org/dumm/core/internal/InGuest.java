@@ -6,6 +6,7 @@ import java.util.List;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.ExecResult;
+import org.dumm.api.Startup;
 import org.dumm.api.spi.GuestHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,8 @@ final class InGuest {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     /** Run inside a guest after each boot, once its interfaces have their addresses. */
     static final String STARTUP_SCRIPT = "/etc/dumm/startup";
+    /** Where the startup's exit status is kept in the guest (for users and scripts). */
+    static final String STARTUP_STATUS = "/run/dumm/startup.status";
 
     private InGuest() {
     }
@@ -29,27 +32,70 @@ final class InGuest {
      */
     static void configureInterfaces(GuestHandle h, List<IfaceRecord> ifaces) {
         StringBuilder cmd = new StringBuilder("set -e");
+        boolean ipv6 = false;
         for (IfaceRecord i : ifaces) {
             h.setLinkUp(i.name(), true);
             for (String a : i.addresses()) {
+                ipv6 |= a.indexOf(':') >= 0;
                 cmd.append("; ip addr add ").append(a).append(" dev ").append(i.name());
             }
         }
         if (cmd.length() > "set -e".length()) {
-            runChecked(h, cmd.toString(), "configuring interfaces of " + h.name());
+            runChecked(h, (ipv6 ? LOAD_IPV6 : "") + cmd, "configuring interfaces of " + h.name());
         }
     }
 
     /**
-     * Runs the guest's own {@code /etc/dumm/startup} (routes, forwarding, daemons) once its
-     * interfaces are configured, like a Netkit/Kathará {@code .startup} file. A failing script is
-     * logged, not fatal: the guest is up and the user can look inside.
+     * Debian's UML kernel builds IPv6 as a module: loaded before the first IPv6 address is set
+     * (a test and no process when it is loaded already).
      */
-    static void runStartupScript(GuestHandle h) {
-        ExecResult r = h.exec("[ ! -f " + STARTUP_SCRIPT + " ] || /bin/sh " + STARTUP_SCRIPT, STARTUP_TIMEOUT);
-        if (!r.succeeded()) {
-            LOG.warn("{} of guest '{}' failed (status {}): {}", STARTUP_SCRIPT, h.name(), r.exitStatus(), r.stderrText().trim());
+    static final String LOAD_IPV6 = "[ -d /proc/sys/net/ipv6 ] || modprobe ipv6; ";
+
+    /**
+     * Runs the guest's own {@code /etc/dumm/startup} (routes, forwarding, daemons), like a
+     * Netkit/Kathará {@code .startup} file, its output into {@link Startup#LOG} and its status
+     * into {@link #STARTUP_STATUS}. Shell built-ins only besides the script: under UML every
+     * process a guest starts costs milliseconds.
+     */
+    private static final String RUN_STARTUP = "[ -d /var/log ] || mkdir -p /var/log; [ -d /run/dumm ] || mkdir -p /run/dumm; "
+            + "s=0; if [ -f " + STARTUP_SCRIPT + " ]; then /bin/sh " + STARTUP_SCRIPT + " >" + Startup.LOG + " 2>&1 </dev/null; s=$?; "
+            + "fi; echo $s >" + STARTUP_STATUS + "; exit $s";
+    /**
+     * A systemd guest's services are not up when its agent answers: its startup waits until
+     * systemd has finished booting. The guest's PID 1 tells (its init wrapper has exec'd the
+     * master's init by the time the host asks).
+     */
+    private static final String SYSTEMD_OR_RUN_STARTUP = "read c </proc/1/comm; if [ \"$c\" = systemd ] "
+            + "|| { [ \"$c\" = init ] && [ /sbin/init -ef /lib/systemd/systemd ]; }; then echo systemd; exit 0; fi; "
+            + RUN_STARTUP;
+    private static final String WAIT_FOR_SYSTEMD_THEN_STARTUP = "systemctl is-system-running --wait >/dev/null 2>&1; "
+            + RUN_STARTUP;
+    private static final Duration SYSTEMD_BOOT_TIMEOUT = Duration.ofSeconds(180);
+
+    /**
+     * Runs the startup right away, or, in a systemd guest, tells the caller to run
+     * {@link #startupAfterBoot} later (returns null). A failing script is logged, not fatal:
+     * the guest is up and the user can look inside.
+     */
+    static Startup startupNowUnlessSystemd(GuestHandle h) {
+        ExecResult r = h.exec(SYSTEMD_OR_RUN_STARTUP, STARTUP_TIMEOUT);
+        if (r.succeeded() && r.stdoutText().trim().equals("systemd")) {
+            return null;
         }
+        return finished(h, r);
+    }
+
+    /** A systemd guest's startup: once systemd has finished booting. */
+    static Startup startupAfterBoot(GuestHandle h) {
+        return finished(h, h.exec(WAIT_FOR_SYSTEMD_THEN_STARTUP, SYSTEMD_BOOT_TIMEOUT.plus(STARTUP_TIMEOUT)));
+    }
+
+    private static Startup finished(GuestHandle h, ExecResult r) {
+        if (!r.succeeded()) {
+            LOG.warn("{} of guest '{}' failed (status {}{}); its output is in {} in the guest", STARTUP_SCRIPT, h.name(),
+                    r.exitStatus(), r.timedOut() ? ", timed out" : "", Startup.LOG);
+        }
+        return new Startup(Startup.State.DONE, r.timedOut() ? -1 : r.exitStatus());
     }
 
     /** Runs a command of the mesh's own in the guest; GUEST_FAILURE, with its stderr, when it fails. */

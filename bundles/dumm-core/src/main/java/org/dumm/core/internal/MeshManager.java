@@ -93,6 +93,10 @@ public class MeshManager implements Mesh {
 
         @AttributeDefinition(description = "Default backend")
         String defaultBackend() default "uml";
+
+        @AttributeDefinition(description = "Kernel modules directory for guests that name none; empty for the one "
+                + "found for each kernel (Debian's linux.uml: /usr/lib/uml/modules/RELEASE)")
+        String defaultModules() default "";
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(MeshManager.class);
@@ -225,6 +229,11 @@ public class MeshManager implements Mesh {
     @Override
     public Guest startGuest(String name) {
         return lifecycle.start(name);
+    }
+
+    @Override
+    public Guest awaitStartup(String name, Duration timeout) {
+        return lifecycle.awaitStartup(name, timeout);
     }
 
     @Override

@@ -57,7 +57,12 @@ final class MeshStore implements AutoCloseable {
 
     /** guest.json: the definition without links. */
     record GuestFile(String name, String backend, String kernel, String master, int memoryMb,
-                     List<String> extraArgs, List<IfaceFile> interfaces) {
+                     List<String> extraArgs, List<IfaceFile> interfaces, String modules) {
+        /** As written before guests could name their modules directory. */
+        GuestFile(String name, String backend, String kernel, String master, int memoryMb, List<String> extraArgs,
+                  List<IfaceFile> interfaces) {
+            this(name, backend, kernel, master, memoryMb, extraArgs, interfaces, null);
+        }
     }
 
     record IfaceFile(String name, String tap, String mac, Transport transport) {
@@ -157,7 +162,7 @@ final class MeshStore implements AutoCloseable {
                             ifaces.add(new IfaceRecord(i.name(), i.tap(), i.mac(), i.transport(), null, List.of()));
                         }
                         guests.put(g.name(), new GuestRecord(g.name(), g.backend(), g.kernel(), g.master(),
-                                g.memoryMb(), g.extraArgs(), ifaces));
+                                g.memoryMb(), g.extraArgs(), ifaces, g.modules()));
                     }
                 }
             } catch (IOException e) {
@@ -191,7 +196,7 @@ final class MeshStore implements AutoCloseable {
         List<IfaceFile> ifaces = g.interfaces().stream()
                 .map(i -> new IfaceFile(i.name(), i.tap(), i.mac(), i.transport())).toList();
         write(guestDir(g.name()).resolve("guest.json"), StateJson.guest(new GuestFile(g.name(), g.backend(), g.kernel(),
-                g.master(), g.memoryMb(), g.extraArgs(), ifaces)));
+                g.master(), g.memoryMb(), g.extraArgs(), ifaces, g.modules())));
     }
 
     void saveMesh(Collection<String> bridges, Collection<GuestRecord> guests) {

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.dumm.api.DummEvents;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.api.KernelModules;
 import org.dumm.api.Master;
 import org.dumm.api.MasterRequest;
 import org.dumm.api.Progress;
@@ -54,15 +55,30 @@ final class RootLayers {
         return templates;
     }
 
-    /** The directories of a guest's root; the boot layer is prepared on the way when there is a backend. */
+    /**
+     * The directories of a guest's root; the boot layer and the kernel's layer are prepared on the
+     * way when there is a backend.
+     */
     GuestRoot rootFor(GuestRecord r, GuestBackend backend) {
         Path dir = model.store().guestDir(r.name());
+        Path master = masters.dir(r.master());
         Path boot = null;
+        Path kernelLayer = null;
         if (backend != null) {
             boot = backend.bootLayer(workDir);
+            Optional<KernelModules> modules = modulesOf(r, backend);
+            if (modules.isPresent()) {
+                kernelLayer = backend.kernelLayer(workDir, modules.get(), master);
+            }
         }
-        return new GuestRoot(r.name(), masters.dir(r.master()), dir.resolve("diff"), dir.resolve("work"),
-                dir.resolve("union"), boot);
+        return new GuestRoot(r.name(), master, dir.resolve("diff"), dir.resolve("work"), dir.resolve("union"), boot,
+                kernelLayer);
+    }
+
+    /** The modules a guest's kernel gives it: its own directory, else the configured one, else what the backend finds. */
+    Optional<KernelModules> modulesOf(GuestRecord r, GuestBackend backend) {
+        String named = r.modules() != null ? r.modules() : config.get().defaultModules();
+        return backend.kernelModules(Path.of(r.kernel()), named == null || named.isBlank() ? null : Path.of(named));
     }
 
     /** Roots of guests whose root is mounted now (running ones); stopped guests pick the stack up at boot. */

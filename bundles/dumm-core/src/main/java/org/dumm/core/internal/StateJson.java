@@ -37,6 +37,9 @@ final class StateJson {
         o.field("master").string(g.master());
         o.field("memoryMb").raw(Integer.toString(g.memoryMb()));
         o.field("extraArgs").strings(g.extraArgs());
+        if (g.modules() != null) { // absent in files of guests that name none, as before
+            o.field("modules").string(g.modules());
+        }
         o.field("interfaces").open('[');
         for (IfaceFile i : g.interfaces()) {
             o.item().open('{');
@@ -183,7 +186,8 @@ final class StateJson {
         }
         return new GuestFile(text(o.get("name"), "name"), text(o.get("backend"), "backend"),
                 text(o.get("kernel"), "kernel"), text(o.get("master"), "master"),
-                memory == null ? 0 : Math.toIntExact((Long) memory), strings(o.get("extraArgs"), "extraArgs"), ifaces);
+                memory == null ? 0 : Math.toIntExact((Long) memory), strings(o.get("extraArgs"), "extraArgs"), ifaces,
+                text(o.get("modules"), "modules"));
     }
 
     static MeshFile readMesh(byte[] bytes) throws IOException {

@@ -197,7 +197,8 @@ final class Wiring {
             }
             requireNotBusy(e);
             if (e.isUp()) {
-                InGuest.runChecked(e.handle, "ip addr " + (add ? "add " : "del ") + address + " dev " + iface,
+                String load = add && address.indexOf(':') >= 0 ? InGuest.LOAD_IPV6 : "";
+                InGuest.runChecked(e.handle, load + "ip addr " + (add ? "add " : "del ") + address + " dev " + iface,
                         (add ? "adding " + address + " to " : "removing " + address + " from ") + guest + "/" + iface);
             }
             IfaceRecord updated = i.withAddress(address, add);

@@ -8,6 +8,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.dumm.api.CommandLine;
 import org.dumm.api.DummException;
 import org.dumm.api.ExecResult;
 
@@ -19,15 +20,21 @@ public class ExecCommand extends MeshCommand {
     @Completion(GuestNameCompleter.class)
     String guest;
 
-    @Argument(index = 1, name = "command", description = "Command line, run by /bin/sh -c", required = true, multiValued = true)
+    @Argument(index = 1, name = "command", description = "One word: a command line for /bin/sh -c; several: a command and its arguments, each passed as one", required = true, multiValued = true)
     List<String> command;
 
     @Option(name = "--timeout", description = "Seconds before the command is killed (default 60)")
     int timeoutSeconds = 60;
 
+    @Option(name = "--wait", description = "First wait until the guest's startup is done (systemd guests: the end of their boot), at most 180 s")
+    boolean wait;
+
     @Override
     public Object execute() {
-        ExecResult r = mesh.exec(guest, String.join(" ", command), Duration.ofSeconds(timeoutSeconds));
+        if (wait) {
+            mesh.awaitStartup(guest, Duration.ofSeconds(180));
+        }
+        ExecResult r = mesh.exec(guest, CommandLine.of(command), Duration.ofSeconds(timeoutSeconds));
         System.out.print(r.stdoutText());
         if (r.stderr().length > 0) {
             System.err.print(r.stderrText());

@@ -41,11 +41,16 @@ public class GuestCreateCommand extends MeshCommand {
     @Option(name = "--backend", description = "Guest backend (default uml)")
     String backend;
 
+    @Option(name = "--modules", description = "Host directory of the kernel's modules (default: found for the kernel; "
+            + "Debian's linux.uml has them in /usr/lib/uml/modules/RELEASE)")
+    @Completion(FileCompleter.class)
+    String modules;
+
     @Override
     public Object execute() {
         TrailingOptions.applyAll(this, trailing);
         List<String> extra = args == null || args.isBlank() ? List.of() : Arrays.asList(args.trim().split("\\s+"));
-        Guest g = mesh.createGuest(new GuestDefinition(name, backend, kernel, master, parseMemory(memory), extra));
+        Guest g = mesh.createGuest(new GuestDefinition(name, backend, kernel, master, parseMemory(memory), extra, modules));
         System.out.println("guest " + g.name() + " created (" + g.memoryMb() + "M, master " + g.master() + ", " + g.backend() + ")");
         return null;
     }

@@ -44,6 +44,8 @@ public class GuestInfoCommand extends MeshCommand {
         System.out.println("Master   : " + g.master());
         System.out.println("Memory   : " + g.memoryMb() + "M");
         System.out.println("Args     : " + Views.join(g.extraArgs()));
+        System.out.println("Modules  : " + Views.modulesLine(g));
+        System.out.println("Startup  : " + Views.startupLine(g.startup()));
         ShellTable table = new ShellTable();
         table.column("Iface");
         table.column("TAP");

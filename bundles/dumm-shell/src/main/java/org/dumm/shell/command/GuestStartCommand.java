@@ -1,5 +1,6 @@
 package org.dumm.shell.command;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +24,12 @@ public class GuestStartCommand extends MeshCommand {
     @Option(name = "--all", description = "Start every stopped or crashed guest")
     boolean all;
 
+    @Option(name = "--wait", description = "Also wait until their startup is done (systemd guests: the end of their boot)")
+    boolean wait;
+
+    @Option(name = "--timeout", description = "Seconds --wait waits per guest (default 180)")
+    int timeoutSeconds = 180;
+
     @Override
     public Object execute() {
         names = TrailingOptions.apply(this, names);
@@ -40,6 +47,14 @@ public class GuestStartCommand extends MeshCommand {
         Map<String, String> failures = selected.size() == 1
                 ? single(selected.get(0))
                 : mesh.startGuests(selected, line -> System.out.println(line));
+        if (wait) {
+            for (String n : selected) {
+                if (!failures.containsKey(n)) {
+                    Guest g = mesh.awaitStartup(n, Duration.ofSeconds(timeoutSeconds));
+                    System.out.println(n + ": startup " + Views.startupLine(g.startup()));
+                }
+            }
+        }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         failures.forEach((n, why) -> System.out.println("failed: " + n + ": " + why));
         System.out.println((selected.size() - failures.size()) + " of " + selected.size() + " started in " + ms + " ms");

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.dumm.api.Bridge;
 import org.dumm.api.Guest;
 import org.dumm.api.Iface;
+import org.dumm.api.Startup;
 
 /** The JSON shapes of {@code --json} output: stable field names scripts can rely on. */
 final class Views {
@@ -30,7 +31,35 @@ final class Views {
         m.put("extraArgs", g.extraArgs());
         m.put("startedAt", g.startedAt() == null ? null : g.startedAt().toString());
         m.put("interfaces", g.interfaces().stream().map(Views::iface).toList());
+        m.put("modules", g.modules() == null ? null
+                : Map.of("release", g.modules().release(), "directory", g.modules().directory()));
+        m.put("startup", g.startup() == null ? null : startup(g.startup()));
         return m;
+    }
+
+    private static Map<String, Object> startup(Startup s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", s.state().name());
+        m.put("exitStatus", s.exitStatus());
+        m.put("log", Startup.LOG);
+        return m;
+    }
+
+    /** One line on a guest's startup for people. */
+    static String startupLine(Startup s) {
+        if (s == null) {
+            return "-";
+        }
+        if (!s.done()) {
+            return "running (log " + Startup.LOG + " in the guest)";
+        }
+        return (s.exitStatus() == 0 ? "done" : "failed, status " + s.exitStatus()) + " (log " + Startup.LOG + " in the guest)";
+    }
+
+    /** One line on a guest's kernel modules for people. */
+    static String modulesLine(Guest g) {
+        return g.modules() == null ? "none (its kernel has no modules directory)"
+                : g.modules().directory() + " at /lib/modules/" + g.modules().release();
     }
 
     static Map<String, Object> iface(Iface i) {

@@ -189,6 +189,9 @@ public final class FileTemplateStore implements TemplateStore {
             lowers.add(root.diff());
             upper = layerDir(template, root.guest());
         }
+        if (root.kernelLayer() != null) {
+            lowers.add(root.kernelLayer());
+        }
         lowers.add(root.master());
         return new LayerStack(lowers, upper, nextWork(root));
     }
@@ -351,6 +354,9 @@ public final class FileTemplateStore implements TemplateStore {
                     below.add(r.bootLayer());
                 }
                 below.add(r.diff());
+                if (r.kernelLayer() != null) {
+                    below.add(r.kernelLayer());
+                }
                 below.add(r.master());
             }
             result.add(LayerDiff.of(guest, dir.resolve(guest), below));

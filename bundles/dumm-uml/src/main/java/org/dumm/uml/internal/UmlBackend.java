@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.api.KernelModules;
 import org.dumm.api.Names;
 import org.dumm.api.Transport;
 import org.dumm.api.spi.GuestBackend;
@@ -166,6 +167,16 @@ public final class UmlBackend implements GuestBackend {
             throw new DummException(Reason.INVALID_ARGUMENT, "work directory is missing");
         }
         return BootLayer.prepare(workDir.toAbsolutePath());
+    }
+
+    @Override
+    public Optional<KernelModules> kernelModules(Path kernel, Path directory) {
+        return ModulesLayer.find(kernel, directory);
+    }
+
+    @Override
+    public Path kernelLayer(Path workDir, KernelModules modules, Path master) {
+        return ModulesLayer.prepare(workDir.toAbsolutePath(), modules, master);
     }
 
     @Override
