@@ -68,8 +68,12 @@ final class InGuest {
     private static final String SYSTEMD_OR_RUN_STARTUP = "read c </proc/1/comm; if [ \"$c\" = systemd ] "
             + "|| { [ \"$c\" = init ] && [ /sbin/init -ef /lib/systemd/systemd ]; }; then echo systemd; exit 0; fi; "
             + RUN_STARTUP;
-    private static final String WAIT_FOR_SYSTEMD_THEN_STARTUP = "systemctl is-system-running --wait >/dev/null 2>&1; "
-            + RUN_STARTUP;
+    /**
+     * systemctl answers at once, without waiting, while systemd's own socket is not there yet
+     * (seen: the first exec came before it): wait for the socket first, then for the boot.
+     */
+    private static final String WAIT_FOR_SYSTEMD_THEN_STARTUP = "i=0; while [ ! -S /run/systemd/private ] && [ $i -lt 600 ]; "
+            + "do sleep 0.1; i=$((i+1)); done; systemctl is-system-running --wait >/dev/null 2>&1; " + RUN_STARTUP;
     private static final Duration SYSTEMD_BOOT_TIMEOUT = Duration.ofSeconds(180);
 
     /**
