@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.dumm.uml.internal.XstateShim;
+
 /**
  * The baseline: what a careful shell script around {@code linux.uml} does, without Dumm. Same
  * kernel, master and memory as Dumm's guests; a per-guest overlay root (spawned {@code mount});
@@ -152,7 +154,10 @@ final class BareUml {
         cmd.addAll(deviceArgs);
         try {
             File log = g.dir.resolve("console.log").toFile();
-            g.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+            ProcessBuilder launch = new ProcessBuilder(cmd);
+            // as Dumm launches it: without the shim no guest process starts on a host with AMX
+            launch.environment().put("LD_PRELOAD", XstateShim.installIn(g.dir).toString());
+            g.process = launch.redirectErrorStream(true)
                     .redirectOutput(log).redirectInput(new File("/dev/null")).start();
             g.pid = g.process.pid(); // setsid and setarch exec in place: this is linux.uml's pid
         } catch (IOException e) {

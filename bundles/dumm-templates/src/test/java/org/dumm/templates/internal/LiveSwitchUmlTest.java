@@ -20,6 +20,7 @@ import java.util.function.Predicate;
 
 import org.dumm.api.spi.GuestRoot;
 import org.dumm.api.spi.UnionFs;
+import org.dumm.uml.internal.XstateShim;
 import org.dumm.unionfs.internal.OverlayUnionFs;
 import org.junit.After;
 import org.junit.Before;
@@ -128,9 +129,12 @@ public class LiveSwitchUmlTest {
         Path run = Files.createDirectories(fx.base.resolve("guests/dmug/run"));
         String umid = "dmu" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         // ASLR off, as the backend will do with personality(2): with it ~10 % of boots panic
-        uml = new ProcessBuilder("setarch", "-R", KERNEL.toString(), "umid=" + umid, "uml_dir=" + run, "mem=64M",
-                "rootfstype=hostfs", "rootflags=" + root.union(), "rw", "init=/probe.sh",
-                "con=null", "con0=fd:0,fd:1", "ssl=null")
+        ProcessBuilder launch = new ProcessBuilder("setarch", "-R", KERNEL.toString(), "umid=" + umid, "uml_dir=" + run,
+                "mem=64M", "rootfstype=hostfs", "rootflags=" + root.union(), "rw", "init=/probe.sh",
+                "con=null", "con0=fd:0,fd:1", "ssl=null");
+        // the backend's register-state shim: without it no guest process starts on a host with AMX
+        launch.environment().put("LD_PRELOAD", XstateShim.installIn(run).toString());
+        uml = launch
                 .redirectErrorStream(true)
                 .redirectInput(new File("/dev/null"))
                 .start();

@@ -15,6 +15,7 @@ import java.util.List;
  * &lt;runDir&gt;/&lt;umid&gt;/mconsole   UML's management socket
  * &lt;runDir&gt;/console.log       UML's stdout/stderr and the kernel console (con0)
  * &lt;runDir&gt;/paused            present while Dumm has the guest paused (mconsole stop)
+ * &lt;runDir&gt;/dumm-xstate.so    preloaded into linux.uml, see {@link XstateShim}
  * </pre>
  */
 final class RunFiles {
@@ -79,6 +80,7 @@ final class RunFiles {
     void removeAll(boolean runDirToo) {
         removeStale();
         deleteQuietly(consoleLog);
+        deleteQuietly(runDir.resolve(XstateShim.FILE));
         if (runDirToo) {
             deleteQuietly(runDir); // only if empty
         }

@@ -196,7 +196,8 @@ public final class UmlBackend implements GuestBackend {
             consolePty = Pty.open();
             cpu = placer.take();
             Long lpj = calibrated.get(spec.kernel());
-            pid = Spawner.spawn(commandLine(spec, lpj), environment(), files.consoleLog.toString(), "/",
+            Path shim = XstateShim.installIn(spec.runDir());
+            pid = Spawner.spawn(commandLine(spec, lpj), environment(shim), files.consoleLog.toString(), "/",
                     new int[] {agentEnds[0], agentEnds[1], consolePty.master(), consolePty.terminal()},
                     true, spec.nice(), cpu);
             closeBoth(agentEnds); // UML holds both ends of each now
@@ -365,8 +366,9 @@ public final class UmlBackend implements GuestBackend {
         return "eth" + n + "=tuntap," + i.tap() + (mac == null ? "" : "," + mac);
     }
 
-    private static List<String> environment() {
+    private static List<String> environment(Path shim) {
         List<String> env = new ArrayList<>();
+        env.add(XstateShim.preload(shim));
         env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.add("LANG=C");
         String tmp = System.getenv("TMPDIR");

@@ -111,7 +111,8 @@ public class UmlBench {
                 "con7=fd:3", "ssl=null");
         try (Pty pty = Pty.open()) {
             long t0 = System.nanoTime();
-            int pid = Spawner.spawn(argv, List.of("PATH=/usr/bin:/bin"), runDir.resolve("console.log").toString(), "/",
+            int pid = Spawner.spawn(argv, List.of("PATH=/usr/bin:/bin", XstateShim.preload(XstateShim.installIn(runDir))),
+                    runDir.resolve("console.log").toString(), "/",
                     new int[] {pty.master(), pty.terminal()}, true, 0, -1);
             int fd = pty.terminal();
             try {
