@@ -8,7 +8,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 import org.dumm.api.ExecResult;
 import org.dumm.api.Guest;
@@ -30,6 +28,7 @@ import org.dumm.api.GuestDefinition;
 import org.dumm.api.Master;
 import org.dumm.api.MasterRequest;
 import org.dumm.api.Transport;
+import org.dumm.bench.BenchReport.Row;
 import org.dumm.bridge.internal.LinuxBridgeDriver;
 import org.dumm.core.internal.EmbeddedMesh;
 import org.dumm.core.internal.MeshManager;
@@ -38,6 +37,14 @@ import org.dumm.tap.internal.TunTapDriver;
 import org.dumm.templates.internal.FileTemplateStore;
 import org.dumm.uml.internal.UmlBackend;
 import org.dumm.unionfs.internal.OverlayUnionFs;
+
+import static org.dumm.bench.BenchReport.list;
+import static org.dumm.bench.BenchReport.mean;
+import static org.dumm.bench.BenchReport.met;
+import static org.dumm.bench.BenchReport.ms;
+import static org.dumm.bench.BenchReport.oneLine;
+import static org.dumm.bench.BenchReport.sec;
+import static org.dumm.bench.BenchReport.x;
 
 /**
  * {@code ./dumm bench}: Dumm side by side with bare {@code linux.uml} in one run, interleaved so
@@ -54,11 +61,7 @@ public final class Bench {
     private final BenchOptions opt;
     private final Path tmp;
     private final Path meshDir;
-    private final Map<String, Object> json = new LinkedHashMap<>();
-    private final List<Row> rows = new ArrayList<>();
-    private final List<String> notes = new ArrayList<>();
-    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
-    private final long startNanos = System.nanoTime();
+    private final BenchReport report;
 
     private TunTapDriver taps;
     private LinuxBridgeDriver bridges;
@@ -69,12 +72,9 @@ public final class Bench {
     private KarafBench karaf;
     private volatile boolean cleanedUp;
 
-    /** One line of the summary table. */
-    record Row(String item, String what, String dumm, String bare, String ratio, String target, String met) {
-    }
-
     private Bench(BenchOptions opt) throws IOException {
         this.opt = opt;
+        this.report = new BenchReport(opt);
         // short: UML's mconsole socket path must fit in 107 bytes
         this.tmp = Files.createTempDirectory(Path.of("/tmp"), "dmb-");
         this.meshDir = tmp.resolve("mesh");
@@ -90,7 +90,7 @@ public final class Bench {
             b.runAll();
         } catch (Throwable t) {
             rc = 1;
-            b.problems.add("bench aborted: " + t);
+            b.report.problem("bench aborted: " + t);
             t.printStackTrace();
         } finally {
             b.cleanup();
@@ -100,7 +100,7 @@ public final class Bench {
                 // already shutting down
             }
         }
-        b.writeReport();
+        b.report.write();
         System.exit(rc);
     }
 
@@ -108,9 +108,9 @@ public final class Bench {
 
     private void runAll() throws Exception {
         log("work dir " + tmp + "; " + (opt.quick ? "quick" : "full") + " run, " + opt.guests + " guests at once");
-        json.put("started", Instant.now().toString());
-        json.put("options", opt.asJson());
-        json.put("host", hostInfo());
+        report.put("started", Instant.now().toString());
+        report.put("options", opt.asJson());
+        report.put("host", BenchReport.hostInfo());
         preflight();
         setUpDumm();
         Path master = ensureMaster("busybox");
@@ -131,17 +131,17 @@ public final class Bench {
             if (opt.iperf) {
                 phase("6", this::throughput);
             } else {
-                rows.add(new Row("6", "guest↔guest TCP, tuntap vs vector", "skipped (--quick; use --iperf)", "", "", "vector ≥ 4.5 Gbit/s", "not measured"));
+                report.add(new Row("6", "guest↔guest TCP, tuntap vs vector", "skipped (--quick; use --iperf)", "", "", "vector ≥ 4.5 Gbit/s", "not measured"));
             }
         }
         if (opt.wants("7")) {
             if (opt.karaf) {
                 phase("7", this::karafStart);
             } else {
-                rows.add(new Row("7", "Karaf start → ready, JVM RSS", "skipped (--no-karaf)", "", "", "≤ 5 s, ≤ 250 MB", "not measured"));
+                report.add(new Row("7", "Karaf start → ready, JVM RSS", "skipped (--no-karaf)", "", "", "≤ 5 s, ≤ 250 MB", "not measured"));
             }
         }
-        json.put("finished", Instant.now().toString());
+        report.put("finished", Instant.now().toString());
     }
 
     private interface Phase {
@@ -156,10 +156,10 @@ public final class Bench {
         try {
             p.run();
         } catch (Exception | AssertionError e) {
-            problems.add("item " + item + " failed: " + e);
+            report.problem("item " + item + " failed: " + e);
             log("item " + item + " FAILED: " + e);
             e.printStackTrace();
-            rows.add(new Row(item, "item " + item, "failed: " + oneLine(e.getMessage()), "", "", "", "error"));
+            report.add(new Row(item, "item " + item, "failed: " + oneLine(e.getMessage()), "", "", "", "error"));
         } finally {
             Map<String, Object> ctx = new LinkedHashMap<>();
             ctx.put("seconds", Stats.round((System.nanoTime() - t0) / 1e9));
@@ -167,7 +167,7 @@ public final class Bench {
             ctx.put("load_after", Host.loadAverage());
             ctx.put("other_uml_processes_before", foreign0);
             ctx.put("other_uml_processes_after", foreignGuests());
-            section("context").put("item_" + item, ctx);
+            report.section("context").put("item_" + item, ctx);
             tidyGuests();
         }
     }
@@ -232,7 +232,7 @@ public final class Bench {
             }
         }
         double ratio = dummTotal.median() / bareTotal.median();
-        Map<String, Object> m = section("1_single_boot");
+        Map<String, Object> m = report.section("1_single_boot");
         m.put("ready_signal", "Dumm: Mesh.startGuest returned and an exec of `true` answered; bare: the "
                 + "interactive shell on con1's pty answered an echo");
         m.put("dumm_total", dummTotal.toMap());
@@ -241,7 +241,7 @@ public final class Bench {
         m.put("bare_total", bareTotal.toMap());
         m.put("bare_mconsole_socket", bareSocket.toMap());
         m.put("ratio_median", Stats.round(ratio));
-        rows.add(new Row("1", "one guest: launch → exec-ready (median of " + opt.bootReps + ")",
+        report.add(new Row("1", "one guest: launch → exec-ready (median of " + opt.bootReps + ")",
                 sec(dummTotal.median()), sec(bareTotal.median()), x(ratio), "≤ 1.05× bare", met(ratio <= 1.05)));
     }
 
@@ -290,17 +290,17 @@ public final class Bench {
                 check(n > 0, "bare shell did not answer");
                 b2.addNanos(n);
             }
-            Map<String, Object> m = section("4_exec");
+            Map<String, Object> m = report.section("4_exec");
             m.put("dumm_exec_true", d.toMap());
             m.put("bare_interactive_shell_echo", b.toMap());
             m.put("dumm_exec_true_back_to_back", d2.toMap());
             m.put("bare_interactive_shell_echo_back_to_back", b2.toMap());
             log(String.format("exec back to back: dumm p50 %.2f p99 %.2f ms; bare shell p50 %.2f p99 %.2f ms",
                     d2.median(), d2.percentile(99), b2.median(), b2.percentile(99)));
-            rows.add(new Row("4", "exec round trip p50 / p99 (" + opt.execSamples + " each, interleaved, " + opt.settleMs + " ms apart)",
+            report.add(new Row("4", "exec round trip p50 / p99 (" + opt.execSamples + " each, interleaved, " + opt.settleMs + " ms apart)",
                     ms(d.median()) + " / " + ms(d.percentile(99)), ms(b.median()) + " / " + ms(b.percentile(99)),
                     x(d.median() / b.median()), "≤ 3 ms p50", met(d.median() <= 3.0)));
-            rows.add(new Row("4", "exec round trip back to back p50 / p99 (" + opt.execSamples / 2 + " each)",
+            report.add(new Row("4", "exec round trip back to back p50 / p99 (" + opt.execSamples / 2 + " each)",
                     ms(d2.median()) + " / " + ms(d2.percentile(99)), ms(b2.median()) + " / " + ms(b2.percentile(99)),
                     x(d2.median() / b2.median()), "(reported)", ""));
             log(String.format("exec: dumm p50 %.2f p99 %.2f ms; bare shell p50 %.2f p99 %.2f ms", d.median(),
@@ -334,7 +334,7 @@ public final class Bench {
             ExecResult seen = mesh.exec("dmbdx", "ls /sys/class/net | grep -c '^eth'", EXEC_TIMEOUT);
             check(seen.stdoutText().trim().equals(Integer.toString(n)),
                     "guest sees " + seen.stdoutText().trim() + " eth interfaces, expected " + n);
-            Map<String, Object> m = section("3_connect");
+            Map<String, Object> m = report.section("3_connect");
             m.put("dumm_addInterface_warm", warm.toMap());
             m.put("bare_ip_ip_uml_mconsole_warm_series", warmBare.toMap());
             m.put("dumm_addInterface_cold", cold.toMap());
@@ -351,14 +351,14 @@ public final class Bench {
             m.put("breakdown", connectBreakdown(g));
             m.put("replay", connectReplay(g));
             String apart = opt.settleMs + " ms apart";
-            rows.add(new Row("3", "connect new iface to running guest, warm (after " + opt.connectWarmup
+            report.add(new Row("3", "connect new iface to running guest, warm (after " + opt.connectWarmup
                     + " connect+disconnect cycles) p50 / p99 (" + n + " each, " + apart + ")",
                     ms(warm.median()) + " / " + ms(warm.percentile(99)), ms(warmBare.median()) + " / " + ms(warmBare.percentile(99)),
                     x(warm.median() / warmBare.median()), "≤ 3 ms p50", met(warm.median() <= 3.0)));
-            rows.add(new Row("3", "connect, cold: the first " + n + " after the mesh started, p50 / p99 (" + apart + ")",
+            report.add(new Row("3", "connect, cold: the first " + n + " after the mesh started, p50 / p99 (" + apart + ")",
                     ms(cold.median()) + " / " + ms(cold.percentile(99)), ms(coldBare.median()) + " / " + ms(coldBare.percentile(99)),
                     x(cold.median() / coldBare.median()), "(reported)", ""));
-            rows.add(new Row("3", "disconnect an iface from the running guest p50 / p99 (" + n + ", " + apart + ")",
+            report.add(new Row("3", "disconnect an iface from the running guest p50 / p99 (" + n + ", " + apart + ")",
                     ms(disconnect.median()) + " / " + ms(disconnect.percentile(99)), "", "", "(reported)", ""));
             log(String.format("connect warm: dumm p50 %.2f p99 %.2f ms; bare p50 %.2f p99 %.2f ms (after %d cycles, %.1f s)",
                     warm.median(), warm.percentile(99), warmBare.median(), warmBare.percentile(99), opt.connectWarmup, warmupS));
@@ -370,7 +370,7 @@ public final class Bench {
         mesh.deleteGuest("dmbdx", false);
         long t1 = System.nanoTime();
         long[] bt = bare.teardown(List.of(g));
-        section("3_connect").put("teardown_one_guest_with_ifaces_ms", Map.of("dumm", Stats.round((t1 - t0) / 1e6),
+        report.section("3_connect").put("teardown_one_guest_with_ifaces_ms", Map.of("dumm", Stats.round((t1 - t0) / 1e6),
                 "bare", Stats.round((bt[0] + bt[1] + bt[2]) / 1e6)));
     }
 
@@ -544,7 +544,7 @@ public final class Bench {
                 }
             }
         }
-        Map<String, Object> m = section("2_5_many_guests");
+        Map<String, Object> m = report.section("2_5_many_guests");
         m.put("guests", n);
         m.put("note", "N guests at once: Dumm is ready when startGuests returns (each start ends with an "
                 + "exec of the startup-script check); an exec sweep afterwards confirms, untimed");
@@ -553,11 +553,11 @@ public final class Bench {
         double bb = mean(bareBoot);
         double ratio = db / bb;
         if (opt.wants("2")) {
-            rows.add(new Row("2", n + " guests at once → all exec-ready (mean of " + opt.rounds + " rounds, ABBA)",
+            report.add(new Row("2", n + " guests at once → all exec-ready (mean of " + opt.rounds + " rounds, ABBA)",
                     String.format("%.2f s (%s), %d failed", db, list(dummBoot), dummFail),
                     String.format("%.2f s (%s), %d failed", bb, list(bareBoot), bareFail),
                     x(ratio), "≤ 1.05× bare, 0 failures", met(ratio <= 1.05 && dummFail == 0)));
-            rows.add(new Row("2", "host memory per idle guest (PSS of its processes)",
+            report.add(new Row("2", "host memory per idle guest (PSS of its processes)",
                     String.format("%.1f MB", mean(dummMb)), String.format("%.1f MB", mean(bareMb)),
                     x(mean(dummMb) / mean(bareMb)), "(reported)", ""));
         }
@@ -565,11 +565,11 @@ public final class Bench {
             double dd = mean(dummDown);
             double bd = mean(bareDown);
             double per100 = dd / n * 100;
-            rows.add(new Row("5", "teardown of " + n + " running guests: processes + TAPs + mounts (mean of " + opt.rounds + ")",
+            report.add(new Row("5", "teardown of " + n + " running guests: processes + TAPs + mounts (mean of " + opt.rounds + ")",
                     String.format("%.2f s (%s)", dd, list(dummDown)), String.format("%.2f s (%s)", bd, list(bareDown)), x(dd / bd),
                     "100 guests ≤ 2 s", n == 100 ? met(dd <= 2.0)
                             : met(per100 <= 2.0) + String.format(" (scaled to 100: %.2f s)", per100)));
-            rows.add(new Row("5", "then delete " + n + " definitions + diffs (Dumm deleteGuest each; bare rm -r)",
+            report.add(new Row("5", "then delete " + n + " definitions + diffs (Dumm deleteGuest each; bare rm -r)",
                     String.format("%.2f s", mean(dummDel)), String.format("%.2f s", mean(bareDel)),
                     x(mean(dummDel) / mean(bareDel)), "(reported)", ""));
         }
@@ -615,7 +615,7 @@ public final class Bench {
                 answered, (t2 - t1) / 1e9, failures.size(), failures.isEmpty() ? "" : failures,
                 guestCpu / Math.max(1, answered), jvmCpu));
         if (!failures.isEmpty()) {
-            problems.add("dumm, " + n + " guests: " + failures.size() + " failed: " + failures);
+            report.problem("dumm, " + n + " guests: " + failures.size() + " failed: " + failures);
         }
         int openFds = Host.openFds();
         Host.sleep(3000); // let boot-time activity settle before looking at memory
@@ -632,7 +632,7 @@ public final class Bench {
         }
         long t5 = System.nanoTime();
         if (!stopFailures.isEmpty()) {
-            problems.add("dumm stopGuests failures: " + stopFailures);
+            report.problem("dumm stopGuests failures: " + stopFailures);
         }
         log(String.format("dumm: teardown (stopGuests: processes, TAPs, mounts) %.2f s; then deleteGuest x%d %.2f s",
                 (t4 - t3) / 1e9, n, (t5 - t4) / 1e9));
@@ -767,18 +767,18 @@ public final class Bench {
         try {
             bareGbits = bareThroughput(master);
         } catch (RuntimeException e) {
-            problems.add("bare iperf3 baseline failed: " + e.getMessage());
+            report.problem("bare iperf3 baseline failed: " + e.getMessage());
         }
         double btun = mean(bareGbits.getOrDefault("tuntap", List.of()));
         double bvec = mean(bareGbits.getOrDefault("vector", List.of()));
-        Map<String, Object> m = section("6_throughput");
+        Map<String, Object> m = report.section("6_throughput");
         m.put("gbit_per_s", gbits);
         m.put("bare_gbit_per_s", bareGbits);
         m.put("dumm_sender", senders);
         m.put("guest_memory_mb", opt.iperfMemoryMb);
         m.put("tool", "iperf3 " + opt.iperfSeconds + " s, one TCP stream, guest to guest over a Dumm bridge; "
                 + "master = busybox + the host's iperf3 and its libraries");
-        rows.add(new Row("6", "guest↔guest TCP (iperf3 " + opt.iperfSeconds + " s, mean of 2, " + opt.iperfMemoryMb
+        report.add(new Row("6", "guest↔guest TCP (iperf3 " + opt.iperfSeconds + " s, mean of 2, " + opt.iperfMemoryMb
                 + " MB guests): tuntap / vector",
                 String.format("%.2f / %.2f Gbit/s", tun, vec), String.format("%.2f / %.2f Gbit/s", btun, bvec),
                 String.format("%.2f× / %.2f×", tun / btun, vec / bvec), "vector ≥ 4.5 Gbit/s", met(vec >= 4.5)));
@@ -841,8 +841,8 @@ public final class Bench {
             gs.clear();
             return gbits;
         } finally {
-            tun.cleanup(problems, true);
-            vecBr.cleanup(problems, true);
+            tun.cleanup(report.problems(), true);
+            vecBr.cleanup(report.problems(), true);
         }
     }
 
@@ -870,15 +870,15 @@ public final class Bench {
     private void karafStart() throws Exception {
         Path tarball = opt.assembly != null ? opt.assembly : findAssembly();
         if (tarball == null || !Files.isRegularFile(tarball)) {
-            rows.add(new Row("7", "Karaf start → ready, JVM RSS", "not measured: no karaf-assembly tar.gz", "", "",
+            report.add(new Row("7", "Karaf start → ready, JVM RSS", "not measured: no karaf-assembly tar.gz", "", "",
                     "≤ 5 s, ≤ 250 MB", "not measured"));
             return;
         }
         karaf = new KarafBench(tarball, tmp.resolve("karaf"), this::log);
         Map<String, Object> r = karaf.run(opt.guests, opt.quick ? 5 : 10, opt.karafFirstStarts);
-        section("7_karaf").putAll(r);
+        report.section("7_karaf").putAll(r);
         if (!Integer.valueOf(opt.guests).equals(r.get("guests_running"))) {
-            problems.add("Karaf: only " + r.get("guests_running") + " of " + opt.guests + " guests started: "
+            report.problem("Karaf: only " + r.get("guests_running") + " of " + opt.guests + " guests started: "
                     + oneLine(String.valueOf(r.get("guest_start_failures"))));
         }
         double first = (Double) r.get("first_start_ready_s");
@@ -890,19 +890,19 @@ public final class Bench {
         int n = opt.karafFirstStarts;
         String firsts = n > 1 ? " (" + ((List<?>) r.get("first_starts_ready_s")).stream().map(String::valueOf)
                 .collect(Collectors.joining(", ")) + ")" : "";
-        rows.add(new Row("7", "Karaf start → Dumm ready: first start" + (n > 1 ? " (median of " + n + " fresh instances)" : "")
+        report.add(new Row("7", "Karaf start → Dumm ready: first start" + (n > 1 ? " (median of " + n + " fresh instances)" : "")
                         + " / restart / restart re-adopting " + opt.guests + " running guests",
                 String.format("%.2f s%s / %.2f s / %.2f s (JVM CPU %s / %s / %s s)", first, firsts, empty, restart,
                         cpuAtReady(r.get("first_start_steps")), cpuAtReady(r.get("restart_no_guests_steps")),
                         cpuAtReady(r.get("restart_steps"))), "", "", "≤ 5 s",
                 met(empty <= 5.0) + " restart" + (first <= 5.0 ? ", met first start" : ", missed first start")
                         + (restart <= 5.0 ? ", met with guests" : ", missed with guests")));
-        rows.add(new Row("7", "Karaf first start without the framework state the distribution ships (as a stock "
+        report.add(new Row("7", "Karaf first start without the framework state the distribution ships (as a stock "
                         + "Karaf, or after etc/ changed the boot features)",
                 String.format("%.2f s (JVM CPU %s s)", unprimed, cpuAtReady(r.get("first_start_unprimed_steps"))), "", "",
                 "(reported)", ""));
         double rss0 = (Double) r.get("rss_mb_idle_no_guests");
-        rows.add(new Row("7", "JVM RSS idle with " + opt.guests + " guests running / after a restart re-adopting them",
+        report.add(new Row("7", "JVM RSS idle with " + opt.guests + " guests running / after a restart re-adopting them",
                 String.format("%.0f MB / %.0f MB (first start, no guests yet: %.0f MB)", rss, rss2, rss0), "", "",
                 "≤ 250 MB", met(Math.max(rss, rss2) <= 250) + (rss0 > 250 ? " (first start: missed)" : "")));
     }
@@ -990,7 +990,7 @@ public final class Bench {
     private void tidyGuests() {
         deleteMeshGuests();
         if (bare != null && !bare.guests().isEmpty()) {
-            bare.cleanup(problems, false);
+            bare.cleanup(report.problems(), false);
         }
     }
 
@@ -1003,7 +1003,7 @@ public final class Bench {
             try {
                 mesh.deleteGuest(g.name(), true);
             } catch (RuntimeException e) {
-                problems.add("deleting guest " + g.name() + ": " + e.getMessage());
+                report.problem("deleting guest " + g.name() + ": " + e.getMessage());
             }
         }
     }
@@ -1016,7 +1016,7 @@ public final class Bench {
         cleanedUp = true;
         log("cleaning up " + tmp);
         if (karaf != null) {
-            karaf.cleanup(problems);
+            karaf.cleanup(report.problems());
         }
         deleteMeshGuests();
         if (mesh != null) {
@@ -1024,24 +1024,24 @@ public final class Bench {
                 try {
                     mesh.deleteBridge(b.name());
                 } catch (RuntimeException e) {
-                    problems.add("deleting bridge " + b.name() + ": " + e.getMessage());
+                    report.problem("deleting bridge " + b.name() + ": " + e.getMessage());
                 }
             }
             try {
                 EmbeddedMesh.deactivate(mesh);
             } catch (RuntimeException e) {
-                problems.add("mesh deactivate: " + e.getMessage());
+                report.problem("mesh deactivate: " + e.getMessage());
             }
         }
         if (backend != null) {
             backend.deactivate();
         }
         if (bare != null) {
-            bare.cleanup(problems, true);
+            bare.cleanup(report.problems(), true);
         }
         // Any linux.uml still running from the bench's directory is one of ours.
         for (long pid : Host.pidsWhoseCommandContains("uml_dir=" + tmp + "/")) {
-            problems.add("killed leftover guest process " + pid);
+            report.problem("killed leftover guest process " + pid);
             Host.kill(pid);
         }
         for (int i = 0; i < 100 && !Host.pidsWhoseCommandContains("uml_dir=" + tmp + "/").isEmpty(); i++) {
@@ -1051,97 +1051,32 @@ public final class Bench {
             try {
                 List<String> left = taps.listOwned();
                 if (!left.isEmpty()) {
-                    problems.add("TAPs left by the mesh, deleted: " + left);
+                    report.problem("TAPs left by the mesh, deleted: " + left);
                     taps.deleteAll(left);
                 }
                 List<String> leftBridges = bridges.listOwned();
                 if (!leftBridges.isEmpty()) {
-                    problems.add("bridges left by the mesh, deleted: " + leftBridges);
+                    report.problem("bridges left by the mesh, deleted: " + leftBridges);
                     bridges.deleteAll(leftBridges);
                 }
             } catch (RuntimeException e) {
-                problems.add("device clean-up: " + e.getMessage());
+                report.problem("device clean-up: " + e.getMessage());
             }
             taps.close();
             bridges.close();
         }
         for (Path m : Host.mountsUnder(tmp)) {
-            problems.add("mount left, detached: " + m);
+            report.problem("mount left, detached: " + m);
             if (!Host.umountLazy(m)) {
-                problems.add("cannot unmount " + m);
+                report.problem("cannot unmount " + m);
             }
         }
         try {
             Host.deleteTree(tmp);
         } catch (RuntimeException e) {
-            problems.add("cannot remove " + tmp + ": " + e.getMessage());
+            report.problem("cannot remove " + tmp + ": " + e.getMessage());
         }
-        log(problems.isEmpty() ? "clean-up done, nothing left" : "clean-up done; remarks: " + problems);
-    }
-
-    // ---- report ----------------------------------------------------------------------------------
-
-    private void writeReport() throws IOException {
-        Files.createDirectories(opt.out);
-        json.put("table", rows);
-        json.put("notes", notes);
-        json.put("problems", problems);
-        json.put("duration_s", Stats.round((System.nanoTime() - startNanos) / 1e9));
-        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        om.writeValue(opt.out.resolve("report.json").toFile(), json);
-
-        StringBuilder md = new StringBuilder();
-        md.append("# Dumm benchmark — ").append(opt.quick ? "quick" : "full").append(" run\n\n");
-        md.append("`./dumm bench ").append(String.join(" ", opt.commandLine())).append("` — ")
-                .append(json.get("started")).append(", ").append(String.format("%.0f s", (System.nanoTime() - startNanos) / 1e9))
-                .append(". Host: ").append(hostInfo().get("summary")).append(". JVM options: `")
-                .append(String.join(" ", BenchOptions.JVM_OPTIONS))
-                .append("` (Karaf's JIT setting is `-XX:TieredStopAtLevel=1`, which `./dumm bench` passes).\n\n");
-        md.append("Dumm and the bare baseline (same kernel `/usr/bin/linux.uml`, same busybox master, mem=" + BenchOptions.MEMORY_MB + "M (the TCP item: " + opt.iperfMemoryMb + "M, `--iperf-memory`), ASLR off) "
-                + "run interleaved in one process (alternating order per repetition, ABBA for the N-guest rounds), so load "
-                + "from other work on the machine hits both alike; ratios are the meaningful numbers. Interleaved exec and "
-                + "connect samples are taken " + opt.settleMs + " ms apart (`--settle-ms`), so that neither side's "
-                + "aftermath lands in the other's sample; the back-to-back row shows a burst.\n\n");
-        md.append("| # | what | Dumm | bare | Dumm/bare | target | met |\n|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            md.append("| ").append(r.item()).append(" | ").append(r.what()).append(" | ").append(r.dumm()).append(" | ")
-                    .append(r.bare()).append(" | ").append(r.ratio()).append(" | ").append(r.target()).append(" | ")
-                    .append(r.met()).append(" |\n");
-        }
-        md.append("\nReady signals: Dumm — `Mesh.startGuest` returned (its agent answered, interfaces configured, startup "
-                + "script run) and an exec of `true` answered; bare — `setsid setarch -R linux.uml … init=<script running the "
-                + "master's rcS, then an interactive sh on tty1> con1=pts`, pty learnt via mconsole `config con1`, ready when "
-                + "the shell echoes a marker.\n");
-        if (!notes.isEmpty()) {
-            md.append("\n## Notes\n\n");
-            notes.forEach(n -> md.append("- ").append(n).append('\n'));
-        }
-        if (!problems.isEmpty()) {
-            md.append("\n## Problems\n\n");
-            problems.forEach(p -> md.append("- ").append(p).append('\n'));
-        }
-        md.append("\nDetails (all samples, breakdowns, load per item): `report.json`.\n");
-        Files.writeString(opt.out.resolve("report.md"), md.toString());
-        System.out.println();
-        System.out.print(md);
-        System.out.println("\nreport: " + opt.out.toAbsolutePath().resolve("report.md") + " and report.json");
-    }
-
-    private Map<String, Object> hostInfo() {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("cores", Runtime.getRuntime().availableProcessors());
-        h.put("kernel", System.getProperty("os.version"));
-        h.put("java", System.getProperty("java.version"));
-        String uml = Host.run(Duration.ofSeconds(5), "dpkg-query", "-W", "-f=${Version}", "user-mode-linux").out().trim();
-        h.put("user_mode_linux", uml);
-        h.put("summary", h.get("cores") + " cores, host kernel " + h.get("kernel") + ", user-mode-linux " + uml
-                + ", Java " + h.get("java"));
-        return h;
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> section(String name) {
-        return (Map<String, Object>) json.computeIfAbsent(name, k -> new LinkedHashMap<String, Object>());
+        log(report.problems().isEmpty() ? "clean-up done, nothing left" : "clean-up done; remarks: " + report.problems());
     }
 
     /** linux.uml processes on the host that are not the bench's (other people's work: noise). */
@@ -1157,45 +1092,13 @@ public final class Bench {
     }
 
     private void log(String s) {
-        System.err.printf("[%7.1f s] %s%n", (System.nanoTime() - startNanos) / 1e9, s);
+        System.err.printf("[%7.1f s] %s%n", report.secondsSinceStart(), s);
     }
 
     private static void check(boolean ok, String message) {
         if (!ok) {
             throw new IllegalStateException(message);
         }
-    }
-
-    private static double mean(List<Double> v) {
-        return v.stream().filter(d -> d != null).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-    }
-
-    private static String list(List<Double> v) {
-        return String.join(", ", v.stream().map(d -> String.format("%.2f", d)).toList());
-    }
-
-    private static String sec(double ms) {
-        return String.format("%.2f s", ms / 1000);
-    }
-
-    private static String ms(double ms) {
-        return String.format("%.2f ms", ms);
-    }
-
-    private static String x(double ratio) {
-        return String.format("%.2f×", ratio);
-    }
-
-    private static String met(boolean ok) {
-        return ok ? "**met**" : "**missed**";
-    }
-
-    private static String oneLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        String t = s.replaceAll("\\s+", " ").trim();
-        return t.length() > 300 ? t.substring(0, 300) + "…" : t;
     }
 
     private static String tail(Path log) {
