@@ -25,19 +25,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.dumm.api.ExecResult;
 import org.dumm.api.Guest;
 import org.dumm.api.GuestDefinition;
-import org.dumm.api.Master;
-import org.dumm.api.MasterRequest;
 import org.dumm.api.Transport;
 import org.dumm.bench.BenchReport.Row;
-import org.dumm.bridge.internal.LinuxBridgeDriver;
-import org.dumm.core.internal.EmbeddedMesh;
 import org.dumm.core.internal.MeshManager;
-import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.tap.internal.TunTapDriver;
-import org.dumm.templates.internal.FileTemplateStore;
-import org.dumm.uml.internal.UmlBackend;
-import org.dumm.unionfs.internal.OverlayUnionFs;
 
+import static org.dumm.bench.BenchContext.EXEC_TIMEOUT;
+import static org.dumm.bench.BenchContext.check;
+import static org.dumm.bench.BenchContext.sides;
 import static org.dumm.bench.BenchReport.list;
 import static org.dumm.bench.BenchReport.mean;
 import static org.dumm.bench.BenchReport.met;
@@ -54,69 +49,47 @@ import static org.dumm.bench.BenchReport.x;
  */
 public final class Bench {
 
-    private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(30);
-    /** Dumm devices of the bench carry this marker, so no running Dumm's devices are touched. */
-    private static final DeviceMarker MARKER = new DeviceMarker("dmbench:", 3911);
+    private final BenchContext ctx;
 
-    private final BenchOptions opt;
-    private final Path tmp;
-    private final Path meshDir;
-    private final BenchReport report;
-
-    private TunTapDriver taps;
-    private LinuxBridgeDriver bridges;
-    private OverlayUnionFs unionFs;
-    private UmlBackend backend;
-    private MeshManager mesh;
-    private BareUml bare;
-    private KarafBench karaf;
-    private volatile boolean cleanedUp;
-
-    private Bench(BenchOptions opt) throws IOException {
-        this.opt = opt;
-        this.report = new BenchReport(opt);
-        // short: UML's mconsole socket path must fit in 107 bytes
-        this.tmp = Files.createTempDirectory(Path.of("/tmp"), "dmb-");
-        this.meshDir = tmp.resolve("mesh");
+    private Bench(BenchContext ctx) {
+        this.ctx = ctx;
     }
 
     public static void main(String[] args) throws Exception {
         BenchOptions opt = BenchOptions.parse(args);
-        Bench b = new Bench(opt);
-        Thread hook = new Thread(b::cleanup, "dmb-cleanup");
+        BenchReport report = new BenchReport(opt);
+        BenchContext ctx = new BenchContext(opt, report);
+        Thread hook = new Thread(ctx::cleanup, "dmb-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         int rc = 0;
         try {
-            b.runAll();
+            new Bench(ctx).runAll();
         } catch (Throwable t) {
             rc = 1;
-            b.report.problem("bench aborted: " + t);
+            report.problem("bench aborted: " + t);
             t.printStackTrace();
         } finally {
-            b.cleanup();
+            ctx.cleanup();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException ignored) {
                 // already shutting down
             }
         }
-        b.report.write();
+        report.write();
         System.exit(rc);
     }
 
     // ---- the run -------------------------------------------------------------------------------
 
     private void runAll() throws Exception {
-        log("work dir " + tmp + "; " + (opt.quick ? "quick" : "full") + " run, " + opt.guests + " guests at once");
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
+        ctx.log("work dir " + ctx.tmp() + "; " + (opt.quick ? "quick" : "full") + " run, " + opt.guests + " guests at once");
         report.put("started", Instant.now().toString());
         report.put("options", opt.asJson());
         report.put("host", BenchReport.hostInfo());
-        preflight();
-        setUpDumm();
-        Path master = ensureMaster("busybox");
-        bare = new BareUml(tmp.resolve("bare"), master, BenchOptions.MEMORY_MB, "dmbbrb");
-        bare.createBridge();
-        mesh.createBridge("dmbbrd");
+        ctx.setUp();
 
         if (opt.wants("1")) {
             phase("1", this::singleBoot);
@@ -149,40 +122,39 @@ public final class Bench {
     }
 
     private void phase(String item, Phase p) {
+        BenchReport report = ctx.report();
         long t0 = System.nanoTime();
         double load0 = Host.loadAverage();
-        int foreign0 = foreignGuests();
-        log("---- item " + item + " (load " + load0 + ", other linux.uml processes: " + foreign0 + ")");
+        int foreign0 = ctx.foreignGuests();
+        ctx.log("---- item " + item + " (load " + load0 + ", other linux.uml processes: " + foreign0 + ")");
         try {
             p.run();
         } catch (Exception | AssertionError e) {
             report.problem("item " + item + " failed: " + e);
-            log("item " + item + " FAILED: " + e);
+            ctx.log("item " + item + " FAILED: " + e);
             e.printStackTrace();
             report.add(new Row(item, "item " + item, "failed: " + oneLine(e.getMessage()), "", "", "", "error"));
         } finally {
-            Map<String, Object> ctx = new LinkedHashMap<>();
-            ctx.put("seconds", Stats.round((System.nanoTime() - t0) / 1e9));
-            ctx.put("load_before", load0);
-            ctx.put("load_after", Host.loadAverage());
-            ctx.put("other_uml_processes_before", foreign0);
-            ctx.put("other_uml_processes_after", foreignGuests());
-            report.section("context").put("item_" + item, ctx);
-            tidyGuests();
+            Map<String, Object> context = new LinkedHashMap<>();
+            context.put("seconds", Stats.round((System.nanoTime() - t0) / 1e9));
+            context.put("load_before", load0);
+            context.put("load_after", Host.loadAverage());
+            context.put("other_uml_processes_before", foreign0);
+            context.put("other_uml_processes_after", ctx.foreignGuests());
+            report.section("context").put("item_" + item, context);
+            ctx.tidyGuests();
         }
-    }
-
-    /**
-     * The order of the two sides in round {@code round}: Dumm first in even rounds, bare first in
-     * odd ones, so that drift in the host's load hits both alike.
-     */
-    private static boolean[] sides(int round) {
-        return round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true};
     }
 
     // ---- item 1: one guest -----------------------------------------------------------------------
 
     private void singleBoot() {
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
+        MeshManager mesh = ctx.mesh();
+        BareUml bare = ctx.bare();
+        Path tmp = ctx.tmp();
+        Path meshDir = ctx.meshDir();
         Stats dummTotal = new Stats();
         Stats dummStart = new Stats();
         Stats dummSocket = new Stats();
@@ -209,7 +181,7 @@ public final class Bench {
                     }
                     mesh.stopGuest(name, Duration.ofSeconds(10));
                     mesh.deleteGuest(name, false);
-                    log(String.format("boot %d dumm: %.0f ms (startGuest %.0f ms, mconsole socket at %.0f ms)", r,
+                    ctx.log(String.format("boot %d dumm: %.0f ms (startGuest %.0f ms, mconsole socket at %.0f ms)", r,
                             (t2 - t0) / 1e6, (t1 - t0) / 1e6, sock / 1e6));
                 } else {
                     String name = "dmbbs";
@@ -226,7 +198,7 @@ public final class Bench {
                         bareSocket.addNanos(sock);
                     }
                     bare.teardown(List.of(g));
-                    log(String.format("boot %d bare: %.0f ms (mconsole socket at %.0f ms)", r, (t1 - t0) / 1e6,
+                    ctx.log(String.format("boot %d bare: %.0f ms (mconsole socket at %.0f ms)", r, (t1 - t0) / 1e6,
                             sock / 1e6));
                 }
             }
@@ -248,6 +220,10 @@ public final class Bench {
     // ---- items 3 and 4: connect and exec on a running guest -----------------------------------------
 
     private void execAndConnect() {
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
+        MeshManager mesh = ctx.mesh();
+        BareUml bare = ctx.bare();
         mesh.createGuest(GuestDefinition.named("dmbdx"));
         mesh.startGuest("dmbdx");
         BareUml.Guest g = bare.launch("dmbbx", List.of());
@@ -295,7 +271,7 @@ public final class Bench {
             m.put("bare_interactive_shell_echo", b.toMap());
             m.put("dumm_exec_true_back_to_back", d2.toMap());
             m.put("bare_interactive_shell_echo_back_to_back", b2.toMap());
-            log(String.format("exec back to back: dumm p50 %.2f p99 %.2f ms; bare shell p50 %.2f p99 %.2f ms",
+            ctx.log(String.format("exec back to back: dumm p50 %.2f p99 %.2f ms; bare shell p50 %.2f p99 %.2f ms",
                     d2.median(), d2.percentile(99), b2.median(), b2.percentile(99)));
             report.add(new Row("4", "exec round trip p50 / p99 (" + opt.execSamples + " each, interleaved, " + opt.settleMs + " ms apart)",
                     ms(d.median()) + " / " + ms(d.percentile(99)), ms(b.median()) + " / " + ms(b.percentile(99)),
@@ -303,7 +279,7 @@ public final class Bench {
             report.add(new Row("4", "exec round trip back to back p50 / p99 (" + opt.execSamples / 2 + " each)",
                     ms(d2.median()) + " / " + ms(d2.percentile(99)), ms(b2.median()) + " / " + ms(b2.percentile(99)),
                     x(d2.median() / b2.median()), "(reported)", ""));
-            log(String.format("exec: dumm p50 %.2f p99 %.2f ms; bare shell p50 %.2f p99 %.2f ms", d.median(),
+            ctx.log(String.format("exec: dumm p50 %.2f p99 %.2f ms; bare shell p50 %.2f p99 %.2f ms", d.median(),
                     d.percentile(99), b.median(), b.percentile(99)));
         }
 
@@ -360,9 +336,9 @@ public final class Bench {
                     x(cold.median() / coldBare.median()), "(reported)", ""));
             report.add(new Row("3", "disconnect an iface from the running guest p50 / p99 (" + n + ", " + apart + ")",
                     ms(disconnect.median()) + " / " + ms(disconnect.percentile(99)), "", "", "(reported)", ""));
-            log(String.format("connect warm: dumm p50 %.2f p99 %.2f ms; bare p50 %.2f p99 %.2f ms (after %d cycles, %.1f s)",
+            ctx.log(String.format("connect warm: dumm p50 %.2f p99 %.2f ms; bare p50 %.2f p99 %.2f ms (after %d cycles, %.1f s)",
                     warm.median(), warm.percentile(99), warmBare.median(), warmBare.percentile(99), opt.connectWarmup, warmupS));
-            log(String.format("connect cold: dumm p50 %.2f p99 %.2f ms; bare p50 %.2f p99 %.2f ms; disconnect p50 %.2f ms",
+            ctx.log(String.format("connect cold: dumm p50 %.2f p99 %.2f ms; bare p50 %.2f p99 %.2f ms; disconnect p50 %.2f ms",
                     cold.median(), cold.percentile(99), coldBare.median(), coldBare.percentile(99), disconnect.median()));
         }
         long t0 = System.nanoTime();
@@ -379,6 +355,9 @@ public final class Bench {
      * devices (numbered from {@code bareOffset} + 1) to the bare guest.
      */
     private void connectSeries(BareUml.Guest g, int bareOffset, Stats dumm, Stats bareSide) {
+        BenchOptions opt = ctx.opt();
+        MeshManager mesh = ctx.mesh();
+        BareUml bare = ctx.bare();
         for (int i = 1; i <= opt.connectSamples; i++) {
             for (boolean dummSide : sides(i)) {
                 Host.sleep(opt.settleMs);
@@ -396,6 +375,9 @@ public final class Bench {
 
     /** Where a Dumm connect's time goes: each host step alone, on scratch devices. */
     private Map<String, Object> connectBreakdown(BareUml.Guest bareGuest) {
+        MeshManager mesh = ctx.mesh();
+        TunTapDriver taps = ctx.taps();
+        Path meshDir = ctx.meshDir();
         Stats create = new Stats();
         Stats mconsole = new Stats();
         Stats plug = new Stats();
@@ -460,7 +442,7 @@ public final class Bench {
         m.put("exec_ip_link_set_up", ifup.toMap());
         m.put("exec_ip_link_show_lo", ipNoop.toMap());
         m.put("exec_sysfs_flags_up_builtins", sysfsUp.toMap());
-        log(String.format("connect breakdown p50: TAP create+up+bridge port %.2f, "
+        ctx.log(String.format("connect breakdown p50: TAP create+up+bridge port %.2f, "
                 + "mconsole version %.2f, mconsole config ethN %.2f, exec 'ip link set up' %.2f, exec 'ip link show lo' %.2f, exec sysfs flags up %.2f ms",
                 create.median(), mconsole.median(), plug.median(), ifup.median(),
                 ipNoop.median(), sysfsUp.median()));
@@ -472,6 +454,11 @@ public final class Bench {
      * the measured series (each after a baseline connect), each step timed: where the time goes.
      */
     private Map<String, Object> connectReplay(BareUml.Guest bareGuest) {
+        BenchOptions opt = ctx.opt();
+        MeshManager mesh = ctx.mesh();
+        BareUml bare = ctx.bare();
+        TunTapDriver taps = ctx.taps();
+        Path meshDir = ctx.meshDir();
         String sock = meshDir.resolve("guests/dmbdx/run/dmbdx/mconsole").toString();
         Map<String, Stats> steps = new LinkedHashMap<>();
         for (String k : List.of("tap_create_up_bridge_port", "mconsole_config", "exec_link_up_sysfs", "sum")) {
@@ -507,13 +494,15 @@ public final class Bench {
             m.put(k, v.toMap());
             line.append(String.format(" %s %.2f", k, v.median()));
         });
-        log(line + " ms");
+        ctx.log(line + " ms");
         return m;
     }
 
     // ---- items 2 and 5: N guests at once, and their teardown ---------------------------------------
 
     private void manyGuests() throws Exception {
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
         int n = opt.guests;
         List<Map<String, Object>> rounds = new ArrayList<>();
         List<Double> dummBoot = new ArrayList<>();
@@ -576,6 +565,8 @@ public final class Bench {
     }
 
     private Map<String, Object> dummMany(int n) {
+        BenchReport report = ctx.report();
+        MeshManager mesh = ctx.mesh();
         List<String> names = new ArrayList<>();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -586,7 +577,7 @@ public final class Bench {
         }
         long defined = System.nanoTime() - t0;
         long shm0 = Host.shmUsedBytes();
-        log("dumm: starting " + n + " guests");
+        ctx.log("dumm: starting " + n + " guests");
         double jvm0 = Host.selfCpuSeconds();
         long t1 = System.nanoTime();
         Map<String, String> failures = new java.util.TreeMap<>(mesh.startGuests(names, line -> { }));
@@ -611,7 +602,7 @@ public final class Bench {
                 }
             }
         }
-        log(String.format("dumm: %d guests exec-ready in %.2f s, %d failed %s; guest CPU %.2f s each, JVM CPU %.1f s",
+        ctx.log(String.format("dumm: %d guests exec-ready in %.2f s, %d failed %s; guest CPU %.2f s each, JVM CPU %.1f s",
                 answered, (t2 - t1) / 1e9, failures.size(), failures.isEmpty() ? "" : failures,
                 guestCpu / Math.max(1, answered), jvmCpu));
         if (!failures.isEmpty()) {
@@ -634,7 +625,7 @@ public final class Bench {
         if (!stopFailures.isEmpty()) {
             report.problem("dumm stopGuests failures: " + stopFailures);
         }
-        log(String.format("dumm: teardown (stopGuests: processes, TAPs, mounts) %.2f s; then deleteGuest x%d %.2f s",
+        ctx.log(String.format("dumm: teardown (stopGuests: processes, TAPs, mounts) %.2f s; then deleteGuest x%d %.2f s",
                 (t4 - t3) / 1e9, n, (t5 - t4) / 1e9));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("side", "dumm");
@@ -653,8 +644,9 @@ public final class Bench {
     }
 
     private Map<String, Object> bareMany(int n) throws Exception {
+        BareUml bare = ctx.bare();
         long shm0 = Host.shmUsedBytes();
-        log("bare: launching " + n + " guests");
+        ctx.log("bare: launching " + n + " guests");
         double jvm0 = Host.selfCpuSeconds();
         long t1 = System.nanoTime();
         List<BareUml.Guest> list = new ArrayList<>();
@@ -684,7 +676,7 @@ public final class Bench {
             long t2 = lastReady.get();
             double jvmCpu = Host.selfCpuSeconds() - jvm0;
             double guestCpu = Host.guestsCpuSeconds(list.stream().map(g -> g.pid).toList());
-            log(String.format("bare: %d guests ready in %.2f s, %d failed; guest CPU %.2f s each, bench JVM CPU %.1f s",
+            ctx.log(String.format("bare: %d guests ready in %.2f s, %d failed; guest CPU %.2f s each, bench JVM CPU %.1f s",
                     n - failures, (t2 - t1) / 1e9, failures, guestCpu / Math.max(1, n - failures), jvmCpu));
             Host.sleep(3000);
             List<Long> pids = list.stream().filter(BareUml.Guest::alive).map(g -> g.pid).toList();
@@ -692,7 +684,7 @@ public final class Bench {
             long shm1 = Host.shmUsedBytes();
             long[] down = bare.teardown(list);
             long stop = down[0] + down[1] + down[2];
-            log(String.format("bare: teardown %.2f s (halt+exit %.2f, ip -batch del %.2f, umount %.2f; then rm %.2f)",
+            ctx.log(String.format("bare: teardown %.2f s (halt+exit %.2f, ip -batch del %.2f, umount %.2f; then rm %.2f)",
                     stop / 1e9, down[0] / 1e9, down[1] / 1e9, down[2] / 1e9, down[3] / 1e9));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("side", "bare");
@@ -716,7 +708,10 @@ public final class Bench {
     // ---- item 6: throughput ------------------------------------------------------------------------
 
     private void throughput() {
-        Path master = ensureMaster("dmbiperf");
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
+        MeshManager mesh = ctx.mesh();
+        Path master = ctx.ensureMaster("dmbiperf");
         addIperf(master);
         mesh.createBridge("dmbbrt");
         mesh.createBridge("dmbbrv");
@@ -754,7 +749,7 @@ public final class Bench {
                     JsonNode sender = end.path("streams").path(0).path("sender");
                     senders.add(Map.of("kind", kind, "retransmits", sender.path("retransmits").asInt(),
                             "mean_rtt_us", sender.path("mean_rtt").asInt(), "max_snd_cwnd", sender.path("max_snd_cwnd").asLong()));
-                    log(String.format("iperf3 %s: %.2f Gbit/s (%d retransmits, mean RTT %d us)", kind, bps / 1e9,
+                    ctx.log(String.format("iperf3 %s: %.2f Gbit/s (%d retransmits, mean RTT %d us)", kind, bps / 1e9,
                             sender.path("retransmits").asInt(), sender.path("mean_rtt").asInt()));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -790,6 +785,10 @@ public final class Bench {
      * through the guests' console shells. Runs after Dumm's iperf guests are gone.
      */
     private Map<String, List<Double>> bareThroughput(Path master) {
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
+        MeshManager mesh = ctx.mesh();
+        Path tmp = ctx.tmp();
         for (String g : List.of("dmbi1", "dmbi2")) {
             mesh.deleteGuest(g, true);
         }
@@ -834,7 +833,7 @@ public final class Bench {
                         default -> 1e-6;
                     };
                     gbits.get(kind).add(v);
-                    log(String.format("bare iperf3 %s: %.2f Gbit/s", kind, v));
+                    ctx.log(String.format("bare iperf3 %s: %.2f Gbit/s", kind, v));
                 }
             }
             tun.teardown(gs);
@@ -868,13 +867,17 @@ public final class Bench {
     // ---- item 7: Karaf ---------------------------------------------------------------------------
 
     private void karafStart() throws Exception {
+        BenchOptions opt = ctx.opt();
+        BenchReport report = ctx.report();
+        Path tmp = ctx.tmp();
         Path tarball = opt.assembly != null ? opt.assembly : findAssembly();
         if (tarball == null || !Files.isRegularFile(tarball)) {
             report.add(new Row("7", "Karaf start → ready, JVM RSS", "not measured: no karaf-assembly tar.gz", "", "",
                     "≤ 5 s, ≤ 250 MB", "not measured"));
             return;
         }
-        karaf = new KarafBench(tarball, tmp.resolve("karaf"), this::log);
+        KarafBench karaf = new KarafBench(tarball, tmp.resolve("karaf"), ctx::log);
+        ctx.onCleanup(() -> karaf.cleanup(report.problems()));
         Map<String, Object> r = karaf.run(opt.guests, opt.quick ? 5 : 10, opt.karafFirstStarts);
         report.section("7_karaf").putAll(r);
         if (!Integer.valueOf(opt.guests).equals(r.get("guests_running"))) {
@@ -923,181 +926,6 @@ public final class Bench {
         try (var s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("dumm-karaf-.*\\.tar\\.gz"))
                     .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified())).orElse(null);
-        }
-    }
-
-    // ---- set-up and clean-up ---------------------------------------------------------------------
-
-    private void preflight() {
-        for (String tool : List.of("/usr/bin/linux.uml", "/usr/bin/uml_mconsole", "/usr/bin/setarch", "/usr/sbin/ip")) {
-            check(Files.isExecutable(Path.of(tool)), tool + " is missing (apt-get install user-mode-linux uml-utilities iproute2)");
-        }
-        check(!opt.iperf || Files.isExecutable(Path.of("/usr/bin/iperf3")), "/usr/bin/iperf3 is missing (apt-get install iperf3)");
-        List<String> clash = new ArrayList<>();
-        try (var s = Files.list(Path.of("/sys/class/net"))) {
-            s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("dmb")).forEach(clash::add);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        // Devices of an earlier, killed bench run carry its marker and may go; anything else stays.
-        TunTapDriver t = new TunTapDriver(MARKER);
-        LinuxBridgeDriver b = new LinuxBridgeDriver(MARKER);
-        try {
-            List<String> oldTaps = t.listOwned();
-            List<String> oldBridges = b.listOwned();
-            if (!oldTaps.isEmpty() || !oldBridges.isEmpty()) {
-                log("removing devices an earlier bench run left: " + oldTaps + " " + oldBridges);
-                if (!oldTaps.isEmpty()) {
-                    t.deleteAll(oldTaps);
-                }
-                if (!oldBridges.isEmpty()) {
-                    b.deleteAll(oldBridges);
-                }
-                clash.removeAll(oldTaps);
-                clash.removeAll(oldBridges);
-            }
-        } finally {
-            t.close();
-            b.close();
-        }
-        check(clash.isEmpty(), "host devices named dmb* exist that the bench did not make: " + clash
-                + " (another bench running? remove them first)");
-    }
-
-    private void setUpDumm() throws IOException {
-        Files.createDirectories(meshDir);
-        taps = new TunTapDriver(MARKER);
-        bridges = new LinuxBridgeDriver(MARKER);
-        unionFs = new OverlayUnionFs();
-        backend = new UmlBackend();
-        backend.configure(Map.of("pinGuests", String.valueOf(opt.pinGuests)));
-        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
-                Map.of("workDir", meshDir.toString(), "startConcurrency", opt.startConcurrency));
-    }
-
-    private Path ensureMaster(String name) {
-        for (Master m : mesh.masters()) {
-            if (m.name().equals(name)) {
-                return Path.of(m.path());
-            }
-        }
-        log("building master '" + name + "'");
-        return Path.of(mesh.createMaster(new MasterRequest(name, MasterRequest.Kind.BUSYBOX, null, List.of()),
-                line -> { }).path());
-    }
-
-    /** Stops and deletes whatever guests a phase left (after a failure), keeping bridges. */
-    private void tidyGuests() {
-        deleteMeshGuests();
-        if (bare != null && !bare.guests().isEmpty()) {
-            bare.cleanup(report.problems(), false);
-        }
-    }
-
-    /** Force-deletes every guest of the Dumm side; failures are recorded as problems. */
-    private void deleteMeshGuests() {
-        if (mesh == null) {
-            return;
-        }
-        for (Guest g : mesh.guests()) {
-            try {
-                mesh.deleteGuest(g.name(), true);
-            } catch (RuntimeException e) {
-                report.problem("deleting guest " + g.name() + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /** Removes everything the bench made. Idempotent; runs at the end, on failure and on Ctrl-C. */
-    synchronized void cleanup() {
-        if (cleanedUp) {
-            return;
-        }
-        cleanedUp = true;
-        log("cleaning up " + tmp);
-        if (karaf != null) {
-            karaf.cleanup(report.problems());
-        }
-        deleteMeshGuests();
-        if (mesh != null) {
-            for (var b : mesh.bridges()) {
-                try {
-                    mesh.deleteBridge(b.name());
-                } catch (RuntimeException e) {
-                    report.problem("deleting bridge " + b.name() + ": " + e.getMessage());
-                }
-            }
-            try {
-                EmbeddedMesh.deactivate(mesh);
-            } catch (RuntimeException e) {
-                report.problem("mesh deactivate: " + e.getMessage());
-            }
-        }
-        if (backend != null) {
-            backend.deactivate();
-        }
-        if (bare != null) {
-            bare.cleanup(report.problems(), true);
-        }
-        // Any linux.uml still running from the bench's directory is one of ours.
-        for (long pid : Host.pidsWhoseCommandContains("uml_dir=" + tmp + "/")) {
-            report.problem("killed leftover guest process " + pid);
-            Host.kill(pid);
-        }
-        for (int i = 0; i < 100 && !Host.pidsWhoseCommandContains("uml_dir=" + tmp + "/").isEmpty(); i++) {
-            Host.sleep(50);
-        }
-        if (taps != null) {
-            try {
-                List<String> left = taps.listOwned();
-                if (!left.isEmpty()) {
-                    report.problem("TAPs left by the mesh, deleted: " + left);
-                    taps.deleteAll(left);
-                }
-                List<String> leftBridges = bridges.listOwned();
-                if (!leftBridges.isEmpty()) {
-                    report.problem("bridges left by the mesh, deleted: " + leftBridges);
-                    bridges.deleteAll(leftBridges);
-                }
-            } catch (RuntimeException e) {
-                report.problem("device clean-up: " + e.getMessage());
-            }
-            taps.close();
-            bridges.close();
-        }
-        for (Path m : Host.mountsUnder(tmp)) {
-            report.problem("mount left, detached: " + m);
-            if (!Host.umountLazy(m)) {
-                report.problem("cannot unmount " + m);
-            }
-        }
-        try {
-            Host.deleteTree(tmp);
-        } catch (RuntimeException e) {
-            report.problem("cannot remove " + tmp + ": " + e.getMessage());
-        }
-        log(report.problems().isEmpty() ? "clean-up done, nothing left" : "clean-up done; remarks: " + report.problems());
-    }
-
-    /** linux.uml processes on the host that are not the bench's (other people's work: noise). */
-    private int foreignGuests() {
-        int n = 0;
-        for (long pid : Host.allPids()) {
-            String c = Host.cmdline(pid);
-            if (c.startsWith("/usr/bin/linux.uml") && !c.contains(tmp.toString())) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private void log(String s) {
-        System.err.printf("[%7.1f s] %s%n", report.secondsSinceStart(), s);
-    }
-
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalStateException(message);
         }
     }
 
