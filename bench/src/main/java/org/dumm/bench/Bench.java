@@ -92,7 +92,7 @@ public final class Bench {
         ctx.setUp();
 
         if (opt.wants("1")) {
-            phase("1", this::singleBoot);
+            phase("1", () -> new SingleBootItem().run(ctx));
         }
         if (opt.wants("3") || opt.wants("4")) {
             phase("3+4", this::execAndConnect);
@@ -144,77 +144,6 @@ public final class Bench {
             report.section("context").put("item_" + item, context);
             ctx.tidyGuests();
         }
-    }
-
-    // ---- item 1: one guest -----------------------------------------------------------------------
-
-    private void singleBoot() {
-        BenchOptions opt = ctx.opt();
-        BenchReport report = ctx.report();
-        MeshManager mesh = ctx.mesh();
-        BareUml bare = ctx.bare();
-        Path tmp = ctx.tmp();
-        Path meshDir = ctx.meshDir();
-        Stats dummTotal = new Stats();
-        Stats dummStart = new Stats();
-        Stats dummSocket = new Stats();
-        Stats bareTotal = new Stats();
-        Stats bareSocket = new Stats();
-        for (int r = 0; r < opt.bootReps; r++) {
-            for (boolean dummSide : sides(r)) {
-                if (dummSide) {
-                    String name = "dmbds";
-                    mesh.createGuest(GuestDefinition.named(name));
-                    Path socket = meshDir.resolve("guests").resolve(name).resolve("run").resolve(name).resolve("mconsole");
-                    FileWatch watch = FileWatch.start(socket);
-                    long t0 = System.nanoTime();
-                    mesh.startGuest(name);
-                    long t1 = System.nanoTime();
-                    ExecResult x = mesh.exec(name, "true", EXEC_TIMEOUT);
-                    long t2 = System.nanoTime();
-                    check(x.succeeded(), "exec true failed in " + name);
-                    long sock = watch.stop(t0);
-                    dummTotal.addNanos(t2 - t0);
-                    dummStart.addNanos(t1 - t0);
-                    if (sock >= 0) {
-                        dummSocket.addNanos(sock);
-                    }
-                    mesh.stopGuest(name, Duration.ofSeconds(10));
-                    mesh.deleteGuest(name, false);
-                    ctx.log(String.format("boot %d dumm: %.0f ms (startGuest %.0f ms, mconsole socket at %.0f ms)", r,
-                            (t2 - t0) / 1e6, (t1 - t0) / 1e6, sock / 1e6));
-                } else {
-                    String name = "dmbbs";
-                    Path socket = tmp.resolve("bare/guests").resolve(name).resolve("run").resolve(name).resolve("mconsole");
-                    FileWatch watch = FileWatch.start(socket);
-                    long t0 = System.nanoTime();
-                    BareUml.Guest g = bare.launch(name, List.of());
-                    boolean ok = bare.awaitReady(g, t0 + Duration.ofSeconds(60).toNanos());
-                    long t1 = System.nanoTime();
-                    check(ok, "bare guest " + name + " did not answer; console: " + tail(g.dir.resolve("console.log")));
-                    long sock = watch.stop(t0);
-                    bareTotal.addNanos(t1 - t0);
-                    if (sock >= 0) {
-                        bareSocket.addNanos(sock);
-                    }
-                    bare.teardown(List.of(g));
-                    ctx.log(String.format("boot %d bare: %.0f ms (mconsole socket at %.0f ms)", r, (t1 - t0) / 1e6,
-                            sock / 1e6));
-                }
-            }
-        }
-        double ratio = dummTotal.median() / bareTotal.median();
-        Map<String, Object> m = report.section("1_single_boot");
-        m.put("ready_signal", "Dumm: Mesh.startGuest returned and an exec of `true` answered; bare: the "
-                + "interactive shell on con1's pty answered an echo");
-        m.put("dumm_total", dummTotal.toMap());
-        m.put("dumm_startGuest", dummStart.toMap());
-        m.put("dumm_mconsole_socket", dummSocket.toMap());
-        m.put("bare_total", bareTotal.toMap());
-        m.put("bare_mconsole_socket", bareSocket.toMap());
-        m.put("ratio_median", Stats.round(ratio));
-        report.add(new Row("1", "one guest: launch → exec-ready (median of " + opt.bootReps + ")",
-                sec(dummTotal.median()), sec(bareTotal.median()), x(ratio), "≤ 1.05× bare", met(ratio <= 1.05)));
     }
 
     // ---- items 3 and 4: connect and exec on a running guest -----------------------------------------
@@ -926,15 +855,6 @@ public final class Bench {
         try (var s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("dumm-karaf-.*\\.tar\\.gz"))
                     .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified())).orElse(null);
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
-            return String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-        } catch (IOException e) {
-            return "(no console log)";
         }
     }
 }
