@@ -12,8 +12,9 @@ import java.util.List;
  * @param master    master name; null for the default master
  * @param memoryMb  guest memory in MiB; 0 for the default (64)
  * @param extraArgs extra kernel command-line arguments
- * @param modules   host directory of the kernel's modules; null for the configured default, else
- *                  the one the backend finds for the kernel (Debian's: /usr/lib/uml/modules/RELEASE)
+ * @param modules   host directory of the kernel's modules, or {@code none}; null for the configured
+ *                  default, else the one the backend finds for the kernel (Debian's:
+ *                  /usr/lib/uml/modules/RELEASE)
  */
 public record GuestDefinition(String name, String backend, String kernel, String master,
                               int memoryMb, List<String> extraArgs, String modules) {

@@ -108,6 +108,7 @@ final class GuestLifecycle {
         Names.check("master", master);
         layers.ensureMaster(master);
         String modules = d.modules() == null || d.modules().isBlank() ? null
+                : d.modules().equals(RootLayers.NO_MODULES) ? RootLayers.NO_MODULES
                 : Path.of(d.modules()).toAbsolutePath().normalize().toString();
         GuestRecord record = new GuestRecord(name, backend, Path.of(kernel).toAbsolutePath().toString(), master,
                 memory, d.extraArgs(), List.of(), modules);

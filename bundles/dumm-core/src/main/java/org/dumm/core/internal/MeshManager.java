@@ -95,7 +95,7 @@ public class MeshManager implements Mesh {
         String defaultBackend() default "uml";
 
         @AttributeDefinition(description = "Kernel modules directory for guests that name none; empty for the one "
-                + "found for each kernel (Debian's linux.uml: /usr/lib/uml/modules/RELEASE)")
+                + "found for each kernel (Debian's linux.uml: /usr/lib/uml/modules/RELEASE); 'none' for no modules")
         String defaultModules() default "";
     }
 

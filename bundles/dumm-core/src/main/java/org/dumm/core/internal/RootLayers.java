@@ -75,11 +75,20 @@ final class RootLayers {
                 kernelLayer);
     }
 
-    /** The modules a guest's kernel gives it: its own directory, else the configured one, else what the backend finds. */
+    /**
+     * The modules a guest's kernel gives it: its own directory, else the configured one, else
+     * what the backend finds; {@value #NO_MODULES} for none.
+     */
     Optional<KernelModules> modulesOf(GuestRecord r, GuestBackend backend) {
         String named = r.modules() != null ? r.modules() : config.get().defaultModules();
+        if (NO_MODULES.equals(named)) {
+            return Optional.empty();
+        }
         return backend.kernelModules(Path.of(r.kernel()), named == null || named.isBlank() ? null : Path.of(named));
     }
+
+    /** A guest's or the default modules setting that gives a guest no modules layer. */
+    static final String NO_MODULES = "none";
 
     /** Roots of guests whose root is mounted now (running ones); stopped guests pick the stack up at boot. */
     private List<GuestRoot> mountedRoots() {

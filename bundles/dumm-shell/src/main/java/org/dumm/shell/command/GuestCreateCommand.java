@@ -41,8 +41,8 @@ public class GuestCreateCommand extends MeshCommand {
     @Option(name = "--backend", description = "Guest backend (default uml)")
     String backend;
 
-    @Option(name = "--modules", description = "Host directory of the kernel's modules (default: found for the kernel; "
-            + "Debian's linux.uml has them in /usr/lib/uml/modules/RELEASE)")
+    @Option(name = "--modules", description = "Host directory of the kernel's modules, or 'none' (default: found for the "
+            + "kernel; Debian's linux.uml has them in /usr/lib/uml/modules/RELEASE)")
     @Completion(FileCompleter.class)
     String modules;
 
