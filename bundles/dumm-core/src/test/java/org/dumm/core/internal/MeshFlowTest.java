@@ -39,6 +39,7 @@ public class MeshFlowTest {
     private static final DeviceMarker MARKER = new DeviceMarker("dmctest:", 3901);
     private static final Duration EXEC = Duration.ofSeconds(20);
 
+    private MeshFixture fx;
     private Path workDir;
     private TunTapDriver taps;
     private LinuxBridgeDriver bridges;
@@ -48,50 +49,26 @@ public class MeshFlowTest {
 
     @Before
     public void setUp() throws Exception {
-        workDir = Files.createTempDirectory("dmc-mesh");
-        taps = new TunTapDriver(MARKER);
-        bridges = new LinuxBridgeDriver(MARKER);
-        unionFs = new OverlayUnionFs();
-        backend = new UmlBackend();
-        mesh = newMesh();
+        fx = new MeshFixture("dmc", MARKER);
+        workDir = fx.workDir;
+        taps = fx.taps;
+        bridges = fx.bridges;
+        unionFs = fx.unionFs;
+        backend = fx.backend;
+        mesh = fx.mesh;
     }
 
+    /** A restart: the test may have replaced the backend too. */
     private MeshManager newMesh() {
-        return EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), backend,
-                Map.of("workDir", workDir.toString()));
+        fx.backend = backend;
+        return fx.newMesh();
     }
 
     @After
     public void tearDown() {
-        try {
-            for (Guest g : mesh.guests()) {
-                try {
-                    mesh.deleteGuest(g.name(), true);
-                } catch (RuntimeException e) {
-                    System.err.println("teardown: " + e.getMessage());
-                }
-            }
-            mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
-            mesh.deactivate();
-        } finally {
-            backend.deactivate();
-            for (Path p : unionFs.mountsUnder(workDir)) {
-                unionFs.unmount(p);
-            }
-            List<String> leftTaps = taps.listOwned();
-            List<String> leftBridges = bridges.listOwned();
-            if (!leftTaps.isEmpty()) {
-                taps.deleteAll(leftTaps);
-            }
-            if (!leftBridges.isEmpty()) {
-                bridges.deleteAll(leftBridges);
-            }
-            taps.close();
-            bridges.close();
-            MasterStore.deleteTree(workDir);
-            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
-            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
-        }
+        fx.mesh = mesh;
+        fx.backend = backend;
+        fx.close();
     }
 
     @Test

@@ -18,12 +18,7 @@ import org.dumm.api.GuestDefinition;
 import org.dumm.api.KernelModules;
 import org.dumm.api.Startup;
 import org.dumm.api.Transport;
-import org.dumm.bridge.internal.LinuxBridgeDriver;
 import org.dumm.nativ.net.DeviceMarker;
-import org.dumm.tap.internal.TunTapDriver;
-import org.dumm.templates.internal.FileTemplateStore;
-import org.dumm.unionfs.internal.OverlayUnionFs;
-import org.dumm.uml.internal.UmlBackend;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -39,51 +34,20 @@ public class RealGuestTest {
     private static final DeviceMarker MARKER = new DeviceMarker("dmrtest:", 3905);
     private static final Duration EXEC = Duration.ofSeconds(20);
 
-    private Path workDir;
-    private TunTapDriver taps;
-    private LinuxBridgeDriver bridges;
-    private OverlayUnionFs unionFs;
-    private UmlBackend backend;
+    private MeshFixture fx;
     private MeshManager mesh;
+    private Path workDir;
 
     @Before
     public void setUp() throws Exception {
-        workDir = Files.createTempDirectory("dmr-mesh");
-        taps = new TunTapDriver(MARKER);
-        bridges = new LinuxBridgeDriver(MARKER);
-        unionFs = new OverlayUnionFs();
-        backend = new UmlBackend();
-        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), backend,
-                Map.of("workDir", workDir.toString()));
+        fx = new MeshFixture("dmr", MARKER);
+        mesh = fx.mesh;
+        workDir = fx.workDir;
     }
 
     @After
     public void tearDown() {
-        try {
-            for (Guest g : mesh.guests()) {
-                mesh.deleteGuest(g.name(), true);
-            }
-            mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
-            mesh.deactivate();
-        } finally {
-            backend.deactivate();
-            for (Path p : unionFs.mountsUnder(workDir)) {
-                unionFs.unmount(p);
-            }
-            List<String> leftTaps = taps.listOwned();
-            List<String> leftBridges = bridges.listOwned();
-            if (!leftTaps.isEmpty()) {
-                taps.deleteAll(leftTaps);
-            }
-            if (!leftBridges.isEmpty()) {
-                bridges.deleteAll(leftBridges);
-            }
-            taps.close();
-            bridges.close();
-            MasterStore.deleteTree(workDir);
-            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
-            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
-        }
+        fx.close();
     }
 
     @Test

@@ -1,0 +1,79 @@
+package org.dumm.core.internal;
+
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.dumm.api.Guest;
+import org.dumm.bridge.internal.LinuxBridgeDriver;
+import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.tap.internal.TunTapDriver;
+import org.dumm.templates.internal.FileTemplateStore;
+import org.dumm.unionfs.internal.OverlayUnionFs;
+import org.dumm.uml.internal.UmlBackend;
+
+/**
+ * A mesh for tests, outside OSGi, on the real drivers and backend, in a working directory of its
+ * own, with a device marker of the test's own so a Dumm running on the host is never touched;
+ * {@link #close} deletes every guest and bridge, then checks that nothing is left.
+ */
+final class MeshFixture implements AutoCloseable {
+
+    final Path workDir;
+    final TunTapDriver taps;
+    final LinuxBridgeDriver bridges;
+    final OverlayUnionFs unionFs = new OverlayUnionFs();
+    UmlBackend backend = new UmlBackend();
+    MeshManager mesh;
+
+    /** @param prefix the test's name prefix, for its working directory */
+    MeshFixture(String prefix, DeviceMarker marker) throws IOException {
+        workDir = Files.createTempDirectory(prefix + "-mesh");
+        taps = new TunTapDriver(marker);
+        bridges = new LinuxBridgeDriver(marker);
+        mesh = newMesh();
+    }
+
+    /** A mesh on the same working directory and drivers (after {@link MeshManager#deactivate}: a restart). */
+    MeshManager newMesh() {
+        return EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), backend,
+                Map.of("workDir", workDir.toString()));
+    }
+
+    @Override
+    public void close() {
+        try {
+            for (Guest g : mesh.guests()) {
+                try {
+                    mesh.deleteGuest(g.name(), true);
+                } catch (RuntimeException e) {
+                    System.err.println("teardown: " + e.getMessage());
+                }
+            }
+            mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
+            mesh.deactivate();
+        } finally {
+            backend.deactivate();
+            for (Path p : unionFs.mountsUnder(workDir)) {
+                unionFs.unmount(p);
+            }
+            List<String> leftTaps = taps.listOwned();
+            List<String> leftBridges = bridges.listOwned();
+            if (!leftTaps.isEmpty()) {
+                taps.deleteAll(leftTaps);
+            }
+            if (!leftBridges.isEmpty()) {
+                bridges.deleteAll(leftBridges);
+            }
+            taps.close();
+            bridges.close();
+            MasterStore.deleteTree(workDir);
+            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
+            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
+        }
+    }
+}
