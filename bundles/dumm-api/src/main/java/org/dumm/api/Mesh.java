@@ -143,8 +143,24 @@ public interface Mesh {
     /** Available masters. */
     List<Master> masters();
 
-    /** Builds a master; slow for debootstrap, with progress lines. */
+    /** Builds a master; slow for debootstrap, with progress lines. A failure or interrupt leaves no master. */
     Master createMaster(MasterRequest request, Progress progress);
+
+    /**
+     * Registers a copy of an existing root as a master: a directory (a debootstrap tree) or a
+     * tarball ({@code docker export}). ALREADY_EXISTS, NOT_FOUND, INVALID_ARGUMENT (not a root).
+     */
+    Master importMaster(String name, Path source, Progress progress);
+
+    /** Deletes a master; INVALID_STATE while a guest is defined on it. */
+    void deleteMaster(String name);
+
+    /**
+     * Runs a shell command line chrooted into a master (apt-get install, say), its output lines to
+     * {@code output}; returns its exit status. INVALID_STATE while a guest on it runs: overlayfs
+     * lowers must not change under a mounted guest, which would not see the change anyway.
+     */
+    int execInMaster(String name, String commandLine, Progress output);
 
     // ---- overview ------------------------------------------------------------------------------
 

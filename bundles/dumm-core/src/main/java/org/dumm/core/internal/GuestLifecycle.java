@@ -184,6 +184,7 @@ final class GuestLifecycle {
             events.setState(e, GuestState.STARTING);
             GuestHandle handle = null;
             try {
+                layers.checkMasterNotInUpdate(e.record.master());
                 e.modules = layers.modulesOf(e.record, backend).orElse(null);
                 GuestRoot root = layers.rootFor(e.record, backend);
                 // The union fs mounts onto existing layers only: the guest's own diff is ours to make.

@@ -1,18 +1,14 @@
 package org.dumm.core.internal;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.dumm.api.DummException;
@@ -24,11 +20,13 @@ import org.dumm.api.Progress;
 
 /**
  * Master root filesystems under {@code masters/<name>/}; how each was built is kept beside it in
- * {@code masters/<name>.kind} so nothing of Dumm's shows inside the guests' roots.
+ * {@code masters/<name>.kind} so nothing of Dumm's shows inside the guests' roots. A directory
+ * put there by hand is a master too (kind "unknown"). Builders: {@link BusyboxMasterBuilder},
+ * {@link DebianMasterBuilder}, {@link MasterImporter}.
  */
 final class MasterStore {
 
-    static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final Path ETC_APT = Path.of("/etc/apt");
 
     private final Path mastersDir;
 
@@ -41,7 +39,7 @@ final class MasterStore {
     }
 
     boolean exists(String name) {
-        return Files.isDirectory(dir(name)) && Files.isRegularFile(kindFile(name));
+        return !name.startsWith(".") && Files.isDirectory(dir(name), LinkOption.NOFOLLOW_LINKS);
     }
 
     List<Master> list() {
@@ -53,7 +51,7 @@ final class MasterStore {
             for (Path p : s.sorted().toList()) {
                 String name = p.getFileName().toString();
                 if (Files.isDirectory(p) && exists(name)) {
-                    masters.add(new Master(name, p.toString(), sizeOf(p), Files.readString(kindFile(name)).trim()));
+                    masters.add(new Master(name, p.toString(), sizeOf(p), kindOf(name)));
                 }
             }
         } catch (IOException e) {
@@ -62,35 +60,96 @@ final class MasterStore {
         return masters;
     }
 
+    /** How it was made; a root put into the masters directory by hand has no kind file: "unknown". */
+    private String kindOf(String name) throws IOException {
+        Path f = kindFile(name);
+        return Files.isRegularFile(f) ? Files.readString(f).trim() : "unknown";
+    }
+
     Optional<Master> get(String name) {
         return list().stream().filter(m -> m.name().equals(name)).findFirst();
     }
 
-    /** Builds a master; on failure its half-built directory is removed. */
+    /** Builds a master into a hidden directory renamed into place when done; a failure leaves nothing. */
     synchronized Master create(MasterRequest request, Progress progress) {
-        String name = Names.check("master", request.name());
+        String name = checkNew(request.name());
         if (request.kind() == null) {
             throw new DummException(Reason.INVALID_ARGUMENT, "master kind missing: --busybox or --debootstrap SUITE");
         }
-        if (Files.exists(dir(name))) {
+        Optional<String> mirror = request.kind() == MasterRequest.Kind.DEBOOTSTRAP
+                ? DebianMasterBuilder.validate(request, ETC_APT) : Optional.empty();
+        String kind = request.kind() == MasterRequest.Kind.BUSYBOX ? "busybox" : "debootstrap:" + request.suite();
+        return place(name, kind, progress, root -> {
+            if (request.kind() == MasterRequest.Kind.BUSYBOX) {
+                BusyboxMasterBuilder.build(root, progress);
+            } else {
+                DebianMasterBuilder.build(root, request, mirror, progress);
+            }
+        });
+    }
+
+    /** Registers a copy of an existing root (a directory or a tarball) as a master. */
+    synchronized Master importRoot(String name, Path source, Progress progress) {
+        checkNew(name);
+        MasterImporter.checkSource(source);
+        return place(name, "imported", progress, root -> MasterImporter.fill(root, source, progress));
+    }
+
+    /** Runs a command chrooted into a master (the caller made sure no guest uses it). */
+    synchronized int exec(String name, String commandLine, Progress output) {
+        if (!exists(name)) {
+            throw new DummException(Reason.NOT_FOUND, "master '" + name + "' does not exist");
+        }
+        Path root = dir(name);
+        // own mount and pid namespaces: the /proc mounted for the command goes away with it
+        List<String> argv = List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "--pid", "--fork",
+                "--mount-proc=" + root.resolve("proc"), "/usr/sbin/chroot", root.toString(), "/bin/sh", "-c", commandLine);
+        return HostCommand.run(argv, null, output::report, new ArrayDeque<>());
+    }
+
+    synchronized void delete(String name) {
+        if (!exists(name)) {
+            throw new DummException(Reason.NOT_FOUND, "master '" + name + "' does not exist");
+        }
+        deleteTree(dir(name));
+        try {
+            Files.deleteIfExists(kindFile(name));
+        } catch (IOException e) {
+            throw new DummException(Reason.HOST_ERROR, "cannot delete master '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    private String checkNew(String name) {
+        Names.check("master", name);
+        if (Files.exists(dir(name), LinkOption.NOFOLLOW_LINKS)) {
             throw new DummException(Reason.ALREADY_EXISTS, "master '" + name + "' already exists");
         }
+        return name;
+    }
+
+    /** What fills a new master's root. */
+    @FunctionalInterface
+    interface Filler {
+        void fill(Path root) throws IOException;
+    }
+
+    /**
+     * Fills {@code .building-NAME} and renames it to {@code NAME} when complete, so no listing
+     * ever shows half a master; on any failure (an interrupt too) the building directory goes.
+     */
+    private Master place(String name, String kind, Progress progress, Filler filler) {
+        Path building = mastersDir.resolve(".building-" + name);
         Path target = dir(name);
         try {
-            Files.createDirectories(target);
-            String kind;
-            if (request.kind() == MasterRequest.Kind.BUSYBOX) {
-                buildBusybox(target, progress);
-                kind = "busybox";
-            } else {
-                buildDebootstrap(target, request, progress);
-                kind = "debootstrap:" + request.suite();
-            }
+            deleteTree(building);           // a build cut short by a Karaf kill
+            Files.createDirectories(building);
+            filler.fill(building);
             Files.writeString(kindFile(name), kind + "\n");
+            Files.move(building, target);
             progress.report("master '" + name + "' ready (" + (sizeOf(target) >> 20) + " MB)");
             return get(name).orElseThrow();
         } catch (IOException | RuntimeException e) {
-            deleteTree(target);
+            deleteTree(building);
             try {
                 Files.deleteIfExists(kindFile(name));
             } catch (IOException ignored) {
@@ -103,167 +162,8 @@ final class MasterStore {
         }
     }
 
-    synchronized void delete(String name) {
-        deleteTree(dir(name));
-        try {
-            Files.deleteIfExists(kindFile(name));
-        } catch (IOException e) {
-            throw new DummException(Reason.HOST_ERROR, "cannot delete master '" + name + "': " + e.getMessage(), e);
-        }
-    }
-
     private Path kindFile(String name) {
         return mastersDir.resolve(name + ".kind");
-    }
-
-    /**
-     * A root made of Debian's static busybox: every applet as a symlink, an inittab that runs a
-     * shell on the interactive console (tty1) and leaves the exec agent's tty alone, and a
-     * ctrl-alt-del action so a graceful stop powers the guest off.
-     */
-    static void buildBusybox(Path root, Progress progress) throws IOException {
-        if (!Files.isExecutable(BUSYBOX)) {
-            throw new DummException(Reason.NOT_FOUND, BUSYBOX + " is missing: apt-get install busybox-static");
-        }
-        progress.report("building busybox master in " + root);
-        for (String d : List.of("bin", "sbin", "usr/bin", "usr/sbin", "etc/init.d", "proc", "sys", "dev", "tmp",
-                "root", "run", "var/log", "var/run", "mnt")) {
-            Files.createDirectories(root.resolve(d));
-        }
-        Files.setPosixFilePermissions(root.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
-        Files.copy(BUSYBOX, root.resolve("bin/busybox"));
-        Files.setPosixFilePermissions(root.resolve("bin/busybox"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String applet : busyboxApplets()) {
-            if (applet.equals("busybox") || applet.contains("/") || applet.startsWith(".")) {
-                continue;
-            }
-            Path link = root.resolve("bin").resolve(applet);
-            if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createSymbolicLink(link, Path.of("busybox"));
-            }
-        }
-        Files.createSymbolicLink(root.resolve("sbin/init"), Path.of("/bin/busybox"));
-        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-        Files.writeString(root.resolve("etc/group"), "root:x:0:\n");
-        Files.writeString(root.resolve("etc/shadow"), "root::0:0:99999:7:::\n");
-        Files.writeString(root.resolve("etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");
-        Files.writeString(root.resolve("etc/fstab"), "");
-        Files.writeString(root.resolve("etc/profile"), "export PATH=/bin:/sbin:/usr/bin:/usr/sbin\nexport PS1='\\h:\\w# '\n");
-        Files.writeString(root.resolve("etc/inittab"), """
-                ::sysinit:/etc/init.d/rcS
-                tty1::respawn:-/bin/sh
-                ::ctrlaltdel:/bin/poweroff -f
-                ::shutdown:/bin/sync
-                """);
-        Path rcS = root.resolve("etc/init.d/rcS");
-        Files.writeString(rcS, """
-                #!/bin/sh
-                # Mount what a busybox userland expects, unless the Dumm init wrapper already did
-                # (this busybox has no mountpoint applet: test for what each mount provides).
-                [ -e /proc/self ] || mount -t proc proc /proc
-                [ -d /sys/class ] || mount -t sysfs sysfs /sys
-                grep -q ' /tmp ' /proc/mounts || mount -t tmpfs tmpfs /tmp
-                ip link set lo up
-                """);
-        Files.setPosixFilePermissions(rcS, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    private static List<String> busyboxApplets() throws IOException {
-        Process p = new ProcessBuilder(BUSYBOX.toString(), "--list").redirectErrorStream(true).start();
-        List<String> applets;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            applets = r.lines().map(String::trim).filter(s -> !s.isEmpty()).toList();
-        }
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("busybox --list failed");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        return applets;
-    }
-
-    /** Runs debootstrap (a builder, not a host driver, so a process is the right tool here). */
-    private static void buildDebootstrap(Path root, MasterRequest request, Progress progress) throws IOException {
-        String suite = request.suite();
-        if (suite == null || !suite.matches("[a-z][a-z0-9-]*")) {
-            throw new DummException(Reason.INVALID_ARGUMENT, "Debian suite '" + suite + "' is invalid (e.g. bookworm)");
-        }
-        for (String pkg : request.packages()) {
-            if (!pkg.matches("[a-z0-9][a-z0-9+.-]+")) {
-                throw new DummException(Reason.INVALID_ARGUMENT, "package name '" + pkg + "' is invalid");
-            }
-        }
-        Path debootstrap = Path.of("/usr/sbin/debootstrap");
-        if (!Files.isExecutable(debootstrap)) {
-            throw new DummException(Reason.NOT_FOUND, "debootstrap is missing: apt-get install debootstrap");
-        }
-        List<String> cmd = new ArrayList<>(List.of(debootstrap.toString(), "--variant=minbase"));
-        List<String> include = new ArrayList<>(List.of("iproute2", "iputils-ping", "procps"));
-        include.addAll(request.packages());
-        cmd.add("--include=" + String.join(",", include));
-        cmd.add(suite);
-        cmd.add(root.toString());
-        mirror().ifPresent(cmd::add);
-        progress.report("running " + String.join(" ", cmd));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        List<String> tail = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("I: ")) {
-                    progress.report(line.substring(3));
-                }
-                tail.add(line);
-                if (tail.size() > 20) {
-                    tail.remove(0);
-                }
-            }
-        }
-        try {
-            if (p.waitFor() != 0) {
-                throw new DummException(Reason.HOST_ERROR, "debootstrap failed: " + String.join(" / ", tail));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new DummException(Reason.HOST_ERROR, "interrupted while building master");
-        }
-        // Guests get their root from hostfs: nothing to mount from fstab, and no serial getty.
-        Files.writeString(root.resolve("etc/fstab"), "");
-    }
-
-    /** The Debian mirror the host's apt uses, so debootstrap reaches the same repository. */
-    private static Optional<String> mirror() {
-        List<Path> sources = new ArrayList<>();
-        sources.add(Path.of("/etc/apt/sources.list"));
-        try (Stream<Path> s = Files.list(Path.of("/etc/apt/sources.list.d"))) {
-            s.forEach(sources::add);
-        } catch (IOException ignored) {
-            // no sources.list.d
-        }
-        for (Path f : sources) {
-            try {
-                for (String line : Files.readAllLines(f)) {
-                    line = line.trim();
-                    if (line.startsWith("deb ") && !line.contains("security")) {
-                        for (String word : line.split("\\s+")) {
-                            if (word.startsWith("http")) {
-                                return Optional.of(word);
-                            }
-                        }
-                    }
-                    if (line.startsWith("URIs:") && !line.contains("security")) {
-                        return Optional.of(line.substring(5).trim().split("\\s+")[0]);
-                    }
-                }
-            } catch (IOException ignored) {
-                // unreadable source file: try the next one
-            }
-        }
-        return Optional.empty();
     }
 
     static long sizeOf(Path dir) {

@@ -406,6 +406,21 @@ public class MeshManager implements Mesh {
         return layers.createMaster(request, progress);
     }
 
+    @Override
+    public Master importMaster(String name, Path source, Progress progress) {
+        return layers.importMaster(name, source, progress);
+    }
+
+    @Override
+    public void deleteMaster(String name) {
+        layers.deleteMaster(name);
+    }
+
+    @Override
+    public int execInMaster(String name, String commandLine, Progress output) {
+        return layers.execInMaster(name, commandLine, output);
+    }
+
     // ---- overview ------------------------------------------------------------------------------
 
     @Override

@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import org.dumm.api.DummEvents;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.api.GuestState;
 import org.dumm.api.KernelModules;
 import org.dumm.api.Master;
 import org.dumm.api.MasterRequest;
@@ -36,6 +39,8 @@ final class RootLayers {
     private final MeshModel model;
     private final MeshEvents events;
     private final MasterStore masters;
+    /** Masters a master-exec is changing right now: no guest on them may start meanwhile. */
+    private final Set<String> mastersInUpdate = ConcurrentHashMap.newKeySet();
     private final TemplateStore templates;
     private final UnionFs unionFs;
     private final Supplier<MeshManager.Config> config;
@@ -125,6 +130,68 @@ final class RootLayers {
 
     Master createMaster(MasterRequest request, Progress progress) {
         return masters.create(request, progress);
+    }
+
+    Master importMaster(String name, Path source, Progress progress) {
+        return masters.importRoot(name, source, progress);
+    }
+
+    /** Deletes a master no guest is defined on (checked under the model lock, so none appears meanwhile). */
+    void deleteMaster(String name) {
+        model.locked(() -> {
+            if (!masters.exists(name)) {
+                throw new DummException(Reason.NOT_FOUND, "master '" + name + "' does not exist");
+            }
+            List<String> users = guestsOn(name, false);
+            if (!users.isEmpty()) {
+                throw new DummException(Reason.INVALID_STATE, "master '" + name + "' is used by " + String.join(", ", users)
+                        + ": delete those guests first");
+            }
+            masters.delete(name);
+            return null;
+        });
+    }
+
+    /**
+     * Runs a command in a master while none of its guests runs. The master is marked as in
+     * update first and its guests checked after, while a start marks its guest STARTING first and
+     * checks the mark after ({@link #checkMasterNotInUpdate}): of two racing, one sees the other.
+     */
+    int execInMaster(String name, String commandLine, Progress output) {
+        if (!masters.exists(name)) {
+            throw new DummException(Reason.NOT_FOUND, "master '" + name + "' does not exist");
+        }
+        if (!mastersInUpdate.add(name)) {
+            throw new DummException(Reason.INVALID_STATE, "master '" + name + "' is being updated already");
+        }
+        try {
+            List<String> running = guestsOn(name, true);
+            if (!running.isEmpty()) {
+                throw new DummException(Reason.INVALID_STATE, "master '" + name + "' is in use by running guests "
+                        + String.join(", ", running) + ": stop them first (a mounted guest would not see the change)");
+            }
+            return masters.exec(name, commandLine, output);
+        } finally {
+            mastersInUpdate.remove(name);
+        }
+    }
+
+    void checkMasterNotInUpdate(String master) {
+        if (mastersInUpdate.contains(master)) {
+            throw new DummException(Reason.INVALID_STATE, "master '" + master + "' is being updated (master-exec): try again when it is done");
+        }
+    }
+
+    /** Guests defined on a master; with {@code runningOnly} those whose root may be mounted. */
+    private List<String> guestsOn(String master, boolean runningOnly) {
+        List<String> users = new ArrayList<>();
+        for (GuestEntry e : model.entries()) {
+            if (e.record.master().equals(master)
+                    && (!runningOnly || (e.state != GuestState.STOPPED && e.state != GuestState.CRASHED))) {
+                users.add(e.name);
+            }
+        }
+        return users;
     }
 
     // ---- templates -----------------------------------------------------------------------------
