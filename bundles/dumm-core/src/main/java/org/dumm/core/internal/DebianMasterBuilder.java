@@ -30,8 +30,8 @@ final class DebianMasterBuilder {
      */
     static final String RECIPE = "uml-ready-1";
 
-    /** Packages every Debian master gets: what Dumm's agent and address setup use. */
-    static final List<String> BASE_PACKAGES = List.of("iproute2", "iputils-ping", "procps");
+    /** Packages every Debian master gets: what address setup uses, and modprobe for the kernel's modules. */
+    static final List<String> BASE_PACKAGES = List.of("iproute2", "iputils-ping", "procps", "kmod");
 
     private static final Path DEBOOTSTRAP = Path.of("/usr/sbin/debootstrap");
     private static final Path UNSHARE = Path.of("/usr/bin/unshare");
