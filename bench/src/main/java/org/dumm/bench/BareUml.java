@@ -76,7 +76,28 @@ final class BareUml {
     private final Set<String> links = ConcurrentHashMap.newKeySet();
     private final Map<String, Guest> guests = new ConcurrentHashMap<>();
 
+    /** Same userland start as busybox init runs (the master's rcS), then a shell on tty1. */
+    static final String BUSYBOX_INIT = """
+            #!/bin/sh
+            /etc/init.d/rcS
+            exec /bin/sh -i </dev/tty1 >/dev/tty1 2>&1
+            """;
+
+    /**
+     * For a systemd master: a shell on tty1 in the background (the ready signal, as early as
+     * Dumm's agent answers), then the master's own init as PID 1, as Dumm runs it.
+     */
+    static final String SYSTEMD_INIT = """
+            #!/bin/sh
+            /bin/sh -i </dev/tty1 >/dev/tty1 2>&1 &
+            exec /sbin/init
+            """;
+
     BareUml(Path dir, Path master, int memoryMb, String bridge) {
+        this(dir, master, memoryMb, bridge, BUSYBOX_INIT);
+    }
+
+    BareUml(Path dir, Path master, int memoryMb, String bridge, String initScript) {
         this.dir = dir;
         this.master = master;
         this.memoryMb = memoryMb;
@@ -85,12 +106,7 @@ final class BareUml {
         try {
             Path init = layer.resolve(INIT.substring(1));
             Files.createDirectories(init.getParent());
-            // Same userland start as busybox init runs (the master's rcS), then a shell on tty1.
-            Files.writeString(init, """
-                    #!/bin/sh
-                    /etc/init.d/rcS
-                    exec /bin/sh -i </dev/tty1 >/dev/tty1 2>&1
-                    """);
+            Files.writeString(init, initScript);
             Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createDirectories(dir.resolve("guests"));
         } catch (IOException e) {
@@ -240,6 +256,12 @@ final class BareUml {
                 if (!g.process.waitFor(10, TimeUnit.SECONDS)) {
                     Host.kill(g.pid);
                     g.process.waitFor(10, TimeUnit.SECONDS);
+                }
+                // the guest's user processes (one host process each) go a moment after the
+                // kernel's: its root is busy until then (a systemd guest has dozens)
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < until && Host.allPids().stream().anyMatch(p -> Host.session(p) == g.pid)) {
+                    Host.sleep(5);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

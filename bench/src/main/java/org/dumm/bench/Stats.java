@@ -19,6 +19,11 @@ final class Stats {
         samples.add(nanos / 1e6);
     }
 
+    /** The latest sample in milliseconds; NaN when empty. */
+    double last() {
+        return samples.isEmpty() ? Double.NaN : samples.get(samples.size() - 1);
+    }
+
     int count() {
         return samples.size();
     }

@@ -250,6 +250,31 @@ public class VpnTestbedIT {
         testbedUp = true;
     }
 
+    /**
+     * {@code ./dumm client GUEST CMD ARG…} quotes each argument for Karaf's parser (karaf_words in
+     * the launcher) and {@code dumm:exec} passes several as an argument vector: whitespace,
+     * semicolons and quotes inside one argument arrive whole in the guest.
+     */
+    @Test
+    public void step1b_theLaunchersClientKeepsEveryArgumentWhole() throws Exception {
+        assumeTrue("the testbed did not come up", testbedUp);
+        Path launcher = Path.of("..", "dumm").toAbsolutePath().normalize();
+        assertTrue(launcher + " missing", Files.isExecutable(launcher));
+        String[][] cases = {
+            {"a\nb\n", "sh", "-c", "echo a; echo b"},
+            {"a  b|\n", "printf", "%s|\\n", "a  b"},
+            {"it's $HOME\n", "echo", "it's $HOME"},
+        };
+        for (String[] c : cases) {
+            List<String> argv = new ArrayList<>(List.of("bash", "-c", "source \"$0\" && karaf_words \"$@\"", launcher.toString(),
+                    "dumm:exec", "alice"));
+            argv.addAll(List.of(c).subList(1, c.length));
+            Host.Result words = Host.run(argv.toArray(String[]::new));
+            assertEquals(words.out(), 0, words.status());
+            assertEquals("console line: " + words.out(), c[0], karaf.ok(words.out()).replace("\r", ""));
+        }
+    }
+
     /** The real Karaf stops and starts again; every guest is re-adopted, nothing duplicated. */
     @Test
     public void step2_karafRestartReadoptsTheRunningTestbed() throws Exception {
