@@ -123,6 +123,10 @@ public class DebianTestbedTest {
                 state.equals("running") || state.equals("degraded"));
         assertEquals("active\n", out("dmdmoon", "systemctl is-active strongswan"));
         assertTrue(out("dmdmoon", "lsmod").contains("xt_policy"));
+        // made for UML: root without a password on the console, no serial getty, nothing in fstab
+        assertTrue(out("dmdbob", "passwd -S root").startsWith("root NP "));
+        assertEquals("masked\n", out("dmdbob", "systemctl is-enabled serial-getty@ttyS0.service || true"));
+        assertEquals("", out("dmdbob", "grep -v '^#' /etc/fstab || true"));
     }
 
     @Test
