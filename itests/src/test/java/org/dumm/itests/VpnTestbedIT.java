@@ -266,7 +266,7 @@ public class VpnTestbedIT {
             {"it's $HOME\n", "echo", "it's $HOME"},
         };
         for (String[] c : cases) {
-            List<String> argv = new ArrayList<>(List.of("bash", "-c", "source \"$0\" && karaf_words \"$@\"", launcher.toString(),
+            List<String> argv = new ArrayList<>(List.of("bash", "-c", "f=$1; shift; source \"$f\" && karaf_words \"$@\"", "bash", launcher.toString(),
                     "dumm:exec", "alice"));
             argv.addAll(List.of(c).subList(1, c.length));
             Host.Result words = Host.run(argv.toArray(String[]::new));
