@@ -130,6 +130,58 @@ public class NetnsMeshTest {
         assertNoProcessIn(mnt);
     }
 
+    @Test
+    public void aRunningNetnsGuestOutlivesItsBackendAndTheMeshAndIsAdoptedAgain() throws Exception {
+        mesh.createBridge("dmnbr");
+        mesh.createGuest(netnsGuest("dmna"));
+        Iface i = mesh.addInterface("dmna", "eth0", "dmnbr", null, Transport.TUNTAP);
+        mesh.addAddress("dmna", "eth0", "10.94.2.1/24");
+        long pid = mesh.startGuest("dmna").pid();
+        out("dmna", "echo kept > /root/mark");
+
+        // the backend goes (feature:uninstall): the guest keeps running and keeps its link
+        mesh.removeBackend(netns);
+        netns.deactivate();
+        assertEquals(GuestState.UNAVAILABLE, mesh.guest("dmna").orElseThrow().state());
+        assertTrue(running(pid));
+        assertTrue(fx.veths.exists(i.tap()));
+        try {
+            mesh.createGuest(netnsGuest("dmnb"));
+            org.junit.Assert.fail("no netns backend");
+        } catch (org.dumm.api.DummException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("feature:install dumm-backend-netns"));
+        }
+
+        // it comes back (feature:install): adopted, exec works
+        netns = new NetnsBackend(fx.veths);
+        mesh.addBackend(netns);
+        Guest g = mesh.guest("dmna").orElseThrow();
+        assertEquals(GuestState.RUNNING, g.state());
+        assertEquals(pid, g.pid());
+        assertEquals("kept\n", out("dmna", "cat /root/mark"));
+
+        // a restart of the mesh (Karaf) adopts it too
+        fx.mesh.deactivate();
+        netns.deactivate();
+        netns = new NetnsBackend(fx.veths);
+        fx.moreBackends = List.of(netns);
+        fx.mesh = fx.newMesh();
+        mesh = fx.mesh;
+        assertEquals(GuestState.RUNNING, mesh.guest("dmna").orElseThrow().state());
+        assertEquals("dmna\n", out("dmna", "hostname"));
+        assertTrue(out("dmna", "ip -o addr show eth0").contains("10.94.2.1/24"));
+
+        // and a kill -9 after the adoption is still seen
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        long t0 = System.nanoTime();
+        while (mesh.guest("dmna").orElseThrow().state() != GuestState.CRASHED) {
+            assertTrue("not crashed after 2 s", System.nanoTime() - t0 < 2_000_000_000L);
+            Thread.sleep(20);
+        }
+        mesh.deleteGuest("dmna", true);
+        assertGone("dmna", pid, i.tap());
+    }
+
     private Path cgroup(String guest) {
         return netns.cgroupDirFor(fx.workDir, guest);
     }
