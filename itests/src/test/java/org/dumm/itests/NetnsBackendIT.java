@@ -93,7 +93,7 @@ public class NetnsBackendIT extends DummTestSupport {
         executeCommand("dumm:addr-add " + u + " eth0 10.198.0.1/24");
         executeCommand("dumm:guest-start " + u);
 
-        executeCommand("feature:install " + FEATURE);
+        executeCommand("feature:install " + FEATURE, COMMAND_TIMEOUT, ADMIN);
         waitFor("the netns backend", Duration.ofSeconds(30), () -> mesh.status().backends().contains("netns"));
         executeCommand("dumm:guest-create --backend netns --mem 32M " + n);
         executeCommand("dumm:iface-add --bridge " + br + " " + n + " eth0");
@@ -104,13 +104,13 @@ public class NetnsBackendIT extends DummTestSupport {
         ping(u, "10.198.0.2");
         long pid = mesh.guest(n).orElseThrow().pid();
 
-        executeCommand("feature:uninstall " + FEATURE);
+        executeCommand("feature:uninstall " + FEATURE, COMMAND_TIMEOUT, ADMIN);
         waitFor(n + " unavailable", Duration.ofSeconds(30),
                 () -> mesh.guest(n).orElseThrow().state() == GuestState.UNAVAILABLE);
         assertTrue("the guest keeps running", Host.isAlive(pid));
         ping(u, "10.198.0.2");
 
-        executeCommand("feature:install " + FEATURE);
+        executeCommand("feature:install " + FEATURE, COMMAND_TIMEOUT, ADMIN);
         waitFor(n + " adopted", Duration.ofSeconds(30), () -> mesh.guest(n).orElseThrow().state() == GuestState.RUNNING);
         assertEquals(pid, mesh.guest(n).orElseThrow().pid());
         ping(n, "10.198.0.1");
