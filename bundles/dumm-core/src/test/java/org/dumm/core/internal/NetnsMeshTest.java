@@ -122,6 +122,18 @@ public class NetnsMeshTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue("crash seen after " + ms + " ms", ms < 1_500);
         assertFalse("the veth went with the namespace", fx.veths.exists(i.tap()));
+        // kernel arguments cannot apply to a guest on the host's kernel: refused, nothing left
+        mesh.createGuest(new GuestDefinition("dmnx", NetnsBackend.NAME, null, null, 32, List.of("quiet")));
+        try {
+            mesh.startGuest("dmnx");
+            org.junit.Assert.fail("kernel arguments on a netns guest");
+        } catch (org.dumm.api.DummException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("host's kernel"));
+        }
+        assertEquals(GuestState.STOPPED, mesh.guest("dmnx").orElseThrow().state());
+        assertFalse(Files.readString(Path.of("/proc/self/mounts")).contains(fx.workDir.resolve("guests/dmnx").toString()));
+        mesh.deleteGuest("dmnx", true);
+
         // started again after the crash, then deleted
         long pid2 = mesh.startGuest("dmnk").pid();
         assertEquals("dmnk\n", out("dmnk", "hostname"));

@@ -110,6 +110,11 @@ public final class NetnsBackend implements GuestBackend {
 
     @Override
     public GuestHandle start(GuestSpec spec) {
+        if (!spec.extraArgs().isEmpty()) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "guest '" + spec.name() + "' is a netns guest: it runs the "
+                    + "host's kernel, so kernel arguments (" + String.join(" ", spec.extraArgs()) + ") cannot apply; "
+                    + "remove them or use --backend uml");
+        }
         if (veths == null && !spec.interfaces().isEmpty()) {
             throw new DummException(Reason.BACKEND_UNAVAILABLE, "no veth driver: netns guests need bundle dumm-tap");
         }
