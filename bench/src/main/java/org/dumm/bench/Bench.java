@@ -24,7 +24,8 @@ public final class Bench {
             new ExecAndConnectItem(),
             new ManyGuestsItem(),
             new ThroughputItem(),
-            new KarafStartItem());
+            new KarafStartItem(),
+            new NetnsCrowdItem());
 
     private Bench() {
     }

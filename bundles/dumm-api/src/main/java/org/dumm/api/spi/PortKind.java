@@ -6,7 +6,10 @@ public enum PortKind {
     TAP,
     /**
      * A veth pair ({@link VethDriver}): the host end on the bridge under the interface's host
-     * name, the peer handed into the guest's network namespace by the backend (netns).
+     * name. For an interface plugged into a running guest the mesh makes the peer directly in the
+     * network namespace of {@link GuestHandle#pid()}, named and addressed as the interface (down: the backend sets it up);
+     * the peers of the interfaces a guest boots with are made in the host's namespace
+     * ({@link VethDriver#peerName}) and handed in by the backend (netns).
      */
     VETH
 }

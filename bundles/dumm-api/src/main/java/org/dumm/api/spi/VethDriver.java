@@ -35,6 +35,14 @@ public interface VethDriver {
     void createUp(String name, String owner, String bridge);
 
     /**
+     * As {@link #createUp}, with the peer made directly in the network namespace of process
+     * {@code pid} as {@code guestName}, with MAC {@code mac} (null: the kernel's), down (the
+     * guest sets it up; the host has no socket in that namespace): for a running guest, much cheaper than {@link #moveInto} afterwards. The peer, outside the host's
+     * namespace, carries the device group but no alias.
+     */
+    void createUpInto(String name, String owner, String bridge, long pid, String guestName, String mac);
+
+    /**
      * Hands the peer of host end {@code name} to the network namespace of process {@code pid},
      * renamed {@code guestName}, with MAC {@code mac} (null: the kernel's), up. NOT_FOUND when the
      * peer is not in the host's namespace.

@@ -78,8 +78,17 @@ final class HostPorts {
 
     /** Creates an interface's TAP, up and attached to its bridge; leaves nothing on failure. */
     void createTap(GuestRecord g, IfaceRecord i) {
+        createTap(g, i, 0);
+    }
+
+    /**
+     * As above, for an interface of the running guest whose first process is {@code guestPid}: a
+     * veth's peer is made directly in that process's network namespace, named and addressed as
+     * the interface ({@link PortKind#VETH}); a TAP is made as ever.
+     */
+    void createTap(GuestRecord g, IfaceRecord i, long guestPid) {
         if (kinds.apply(g) == PortKind.VETH) {
-            createVeth(g, i);
+            createVeth(g, i, guestPid);
             return;
         }
         try {
@@ -100,11 +109,15 @@ final class HostPorts {
     }
 
     /** As {@link #createTap} for a veth pair: Dumm's leftover of the name is replaced, a foreign device refused. */
-    private void createVeth(GuestRecord g, IfaceRecord i) {
+    private void createVeth(GuestRecord g, IfaceRecord i, long guestPid) {
         VethDriver v = veths();
         for (int attempt = 0; ; attempt++) {
             try {
-                v.createUp(i.tap(), owner(g, i), i.bridge());
+                if (guestPid > 0) {
+                    v.createUpInto(i.tap(), owner(g, i), i.bridge(), guestPid, i.name(), i.mac());
+                } else {
+                    v.createUp(i.tap(), owner(g, i), i.bridge());
+                }
                 return;
             } catch (DummException ex) {
                 if (attempt > 0) {

@@ -24,6 +24,16 @@ public final class Veth {
      * identifies), both down. EEXIST when either name is taken; nothing is left then.
      */
     public static void create(RtLink rt, String name, String peer, int group) {
+        create(rt, name, peer, group, 0, null);
+    }
+
+    /**
+     * As {@link #create}, with the peer made directly in the network namespace of process
+     * {@code peerNetnsPid} (0: the host's), down, with {@code peerMac} (null: the kernel's).
+     * Creating it there costs ~3 ms here; moving it there afterwards ~20 ms (the kernel waits for a
+     * network RCU grace period per move).
+     */
+    public static void create(RtLink rt, String name, String peer, int group, long peerNetnsPid, byte[] peerMac) {
         IfNames.check("veth", name);
         IfNames.check("veth peer", peer);
         NlMessage m = NlMessage.link(Netlink.RTM_NEWLINK, Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL, 0, 0, 0)
@@ -31,13 +41,19 @@ public final class Veth {
                 .u32(Netlink.IFLA_GROUP, group);
         m.begin(Netlink.IFLA_LINKINFO).string(Netlink.IFLA_INFO_KIND, KIND)
                 .begin(Netlink.IFLA_INFO_DATA)
-                .begin(VETH_INFO_PEER).ifinfo(0, 0, 0)
+                .begin(VETH_INFO_PEER)
+                .ifinfo(0, 0, 0) // down: the kernel cannot open a veth end before both exist (ENOTCONN)
                 .string(Netlink.IFLA_IFNAME, peer)
-                .u32(Netlink.IFLA_GROUP, group)
-                .end()
-                .end()
-                .end();
-        rt.execute(m, "creating veth pair '" + name + "' / '" + peer + "'");
+                .u32(Netlink.IFLA_GROUP, group);
+        if (peerNetnsPid != 0) {
+            m.u32(IFLA_NET_NS_PID, (int) peerNetnsPid);
+        }
+        if (peerMac != null) {
+            m.bytes(Netlink.IFLA_ADDRESS, peerMac);
+        }
+        m.end().end().end();
+        rt.execute(m, "creating veth pair '" + name + "' / '" + peer + "'"
+                + (peerNetnsPid == 0 ? "" : " (peer in the network namespace of pid " + peerNetnsPid + ")"));
     }
 
     /**

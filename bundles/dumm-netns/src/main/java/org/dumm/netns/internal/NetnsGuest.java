@@ -182,8 +182,13 @@ final class NetnsGuest implements GuestHandle {
 
     @Override
     public Completion plugInterfaceUp(InterfaceSpec iface, Runnable makeTap) {
-        makeTap.run();
-        plugInterface(iface); // the move sets it up in the guest
+        requireRunning();
+        makeTap.run(); // the mesh makes the peer in this guest's namespace (PortKind.VETH), down
+        if (veths.exists(VethDriver.peerName(iface.tap()))) {
+            plugInterface(iface); // made in the host's namespace after all: hand it in, up
+        } else {
+            setLinkUp(iface.name(), true);
+        }
         return () -> { };
     }
 

@@ -70,8 +70,21 @@ public class VethPairDriver implements VethDriver, AutoCloseable {
 
     @Override
     public void createUp(String name, String owner, String bridge) {
+        create(name, owner, bridge, 0, null, null);
+    }
+
+    @Override
+    public void createUpInto(String name, String owner, String bridge, long pid, String guestName, String mac) {
+        if (pid <= 0) {
+            throw new DummException(Reason.INVALID_ARGUMENT, "veth '" + name + "': no process to take its peer (" + pid + ")");
+        }
+        IfNames.check("interface", guestName);
+        create(name, owner, bridge, pid, guestName, mac == null ? null : MacAddress.parse(mac));
+    }
+
+    private void create(String name, String owner, String bridge, long pid, String guestName, byte[] mac) {
         IfNames.check("veth", name);
-        String peer = VethDriver.peerName(name);
+        String peer = pid == 0 ? VethDriver.peerName(name) : guestName;
         String alias;
         try {
             alias = marker.alias(owner);
@@ -90,7 +103,7 @@ public class VethPairDriver implements VethDriver, AutoCloseable {
             masterIndex = master.index();
         }
         try {
-            Veth.create(rt, name, peer, marker.group());
+            Veth.create(rt, name, peer, marker.group(), pid, mac);
         } catch (NativeException e) {
             if (e.errno() == Errno.EEXIST) {
                 throw new DummException(Reason.ALREADY_EXISTS, "veth '" + name + "' or its peer '" + peer
@@ -107,8 +120,9 @@ public class VethPairDriver implements VethDriver, AutoCloseable {
             host.noIpv6Addresses();
             peerMark.noIpv6Addresses();
         }
-        List<NativeException> results = rt.changeAll(List.of(peerMark, host),
-                i -> i == 0 ? "marking veth peer '" + peer + "' as Dumm's"
+        List<LinkRequest> marks = pid == 0 ? List.of(peerMark, host) : List.of(host);
+        List<NativeException> results = rt.changeAll(marks,
+                i -> marks.get(i) == peerMark ? "marking veth peer '" + peer + "' as Dumm's"
                         : "marking veth '" + name + "', setting it up" + (bridge == null ? "" : " on bridge '" + bridge + "'"));
         for (NativeException failure : results) {
             if (failure != null) {

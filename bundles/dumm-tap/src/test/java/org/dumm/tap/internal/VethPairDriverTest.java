@@ -91,13 +91,19 @@ public class VethPairDriverTest {
             } catch (DummException e) {
                 assertEquals(Reason.NOT_FOUND, e.reason());
             }
-            driver.createUp(n("v1"), "carol:eth1", null);
+            // made straight in the namespace: no peer in the host's
+            driver.createUpInto(n("v1"), "carol:eth1", n("vbr"), pid, "eth5", "52:54:00:12:34:57");
+            assertFalse(driver.exists(VethDriver.peerName(n("v1"))));
+            assertEquals(Optional.of("carol:eth1"), driver.owner(n("v1")));
+            dev = Files.readString(Path.of("/proc", String.valueOf(pid), "net/dev"));
+            assertTrue(dev, dev.contains("eth5:"));
             driver.deleteAll(List.of(n("v0"), n("v1"), n("none")));
             assertFalse(driver.exists(n("v0")));
             assertFalse(driver.exists(n("v1")));
             assertFalse(driver.exists(VethDriver.peerName(n("v1"))));
             dev = Files.readString(Path.of("/proc", String.valueOf(pid), "net/dev"));
             assertFalse(dev, dev.contains("eth3:"));
+            assertFalse(dev, dev.contains("eth5:"));
             assertTrue(driver.listOwned().isEmpty());
         } finally {
             ns.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
