@@ -155,7 +155,7 @@ public final class NetnsBackend implements GuestBackend {
                 guest.plugInterface(i);
             }
             agent.awaitReady(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            guests.put(spec.name(), guest);
+            track(guest);
             return guest;
         } catch (IOException | InterruptedException | NumberFormatException | DummException e) {
             if (guest != null) {
@@ -215,8 +215,13 @@ public final class NetnsBackend implements GuestBackend {
                 return Optional.empty();
             }
         }
-        guests.put(spec.name(), guest);
+        track(guest);
         return Optional.of(guest);
+    }
+
+    private void track(NetnsGuest guest) {
+        guests.put(guest.name(), guest);
+        guest.exited().thenRun(() -> guests.remove(guest.name(), guest));
     }
 
     /** Releases channels and threads; the guests keep running. */
