@@ -19,6 +19,11 @@
  *   reply    := magic "DMR1" | u32 id | u8 op | u8 flags | u16 0 | i32 status | u32 outlen
  *               | u32 errlen | outlen bytes | errlen bytes
  *
+ * Started with DUMM_AGENT_FD=N in its environment (Dumm's netns guests, where it is the first
+ * process of the guest's namespaces) it serves on inherited descriptor N (one end of a socket
+ * pair; DUMM_AGENT_KEEP_FD names the other end, which it holds so that the host may come and go)
+ * instead of AGENT_TTY, and takes its name from DUMM_UMID.
+ *
  * Commands run in shells started ahead of time (see "spares" below). Keep AGENT_TTY and the
  * framing in sync with UmlBackend.AGENT_CONSOLE and AgentChannel.java.
  */
@@ -194,7 +199,20 @@ static struct buf inq, outq;
 static size_t outq_off;
 static char umid[128] = "?";
 
+static int env_fd(const char *name) {
+    const char *v = getenv(name);
+    if (!v || !*v) return -1;
+    char *end;
+    long fd = strtol(v, &end, 10);
+    return *end || fd < 0 || fd > 1023 ? -1 : (int)fd;
+}
+
 static void read_umid(void) {
+    const char *env = getenv("DUMM_UMID");
+    if (env && *env) {
+        snprintf(umid, sizeof umid, "%s", env);
+        return;
+    }
     char cmdline[4096];
     int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
@@ -223,7 +241,10 @@ static void reply(uint32_t id, uint8_t op, uint8_t flags, int32_t status,
 static void hello(void);
 
 static void tty_open(void) {
-    int fd = open(AGENT_TTY, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int inherited = env_fd("DUMM_AGENT_FD");
+    int fd = inherited >= 0 ? fcntl(inherited, F_DUPFD_CLOEXEC, 0)
+                            : open(AGENT_TTY, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && inherited >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     if (fd < 0) {
         tty_retry_at = now_ms() + 100;
         return;
@@ -643,6 +664,9 @@ static __attribute__((noreturn)) void agent_main(void) {
         if (nul > 2) close(nul);
     }
     write_file("/proc/self/oom_score_adj", "-1000");
+    /* the inherited channel stays with the agent, not with the commands it runs */
+    if (env_fd("DUMM_AGENT_FD") >= 0) fcntl(env_fd("DUMM_AGENT_FD"), F_SETFD, FD_CLOEXEC);
+    if (env_fd("DUMM_AGENT_KEEP_FD") >= 0) fcntl(env_fd("DUMM_AGENT_KEEP_FD"), F_SETFD, FD_CLOEXEC);
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -957,6 +981,7 @@ static int init_main(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    if (env_fd("DUMM_AGENT_FD") >= 0) agent_main();  /* a netns guest's first process */
     if (getpid() == 1) return init_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "agent") == 0) agent_main();
     fprintf(stderr, "usage: %s agent   (as PID 1 it is the init wrapper)\n", argv[0]);

@@ -25,6 +25,7 @@ public final class Bench {
             new ManyGuestsItem(),
             new ThroughputItem(),
             new KarafStartItem(),
+            new NetnsCrowdItem(),
             new DebianItem());
 
     private Bench() {

@@ -17,7 +17,9 @@ import org.dumm.bridge.internal.LinuxBridgeDriver;
 import org.dumm.core.internal.EmbeddedMesh;
 import org.dumm.core.internal.MeshManager;
 import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.netns.internal.NetnsBackend;
 import org.dumm.tap.internal.TunTapDriver;
+import org.dumm.tap.internal.VethPairDriver;
 import org.dumm.templates.internal.FileTemplateStore;
 import org.dumm.uml.internal.UmlBackend;
 import org.dumm.unionfs.internal.OverlayUnionFs;
@@ -43,6 +45,8 @@ final class BenchContext {
     private final List<Runnable> cleanups = new CopyOnWriteArrayList<>();
 
     private TunTapDriver taps;
+    private VethPairDriver veths;
+    private NetnsBackend netns;
     private LinuxBridgeDriver bridges;
     private OverlayUnionFs unionFs;
     private UmlBackend backend;
@@ -79,6 +83,11 @@ final class BenchContext {
     /** The mesh's TAP driver, for host steps of a connect measured alone. */
     TunTapDriver taps() {
         return taps;
+    }
+
+    /** The netns backend of the mesh. */
+    NetnsBackend netns() {
+        return netns;
     }
 
     MeshManager mesh() {
@@ -150,8 +159,10 @@ final class BenchContext {
         unionFs = new OverlayUnionFs();
         backend = new UmlBackend();
         backend.configure(Map.of("pinGuests", String.valueOf(opt.pinGuests)));
-        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
-                Map.of("workDir", meshDir.toString(), "startConcurrency", opt.startConcurrency));
+        veths = new VethPairDriver(MARKER);
+        netns = new NetnsBackend(veths);
+        mesh = EmbeddedMesh.create(taps, veths, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs),
+                List.of(backend, netns), Map.of("workDir", meshDir.toString(), "startConcurrency", opt.startConcurrency));
     }
 
     /** The master named so, built (busybox) if the mesh has none yet. */
@@ -218,6 +229,9 @@ final class BenchContext {
         if (backend != null) {
             backend.deactivate();
         }
+        if (netns != null) {
+            netns.deactivate();
+        }
         if (bare != null) {
             bare.cleanup(report.problems(), true);
         }
@@ -236,6 +250,11 @@ final class BenchContext {
                     report.problem("TAPs left by the mesh, deleted: " + left);
                     taps.deleteAll(left);
                 }
+                List<String> leftVeths = veths.listOwned();
+                if (!leftVeths.isEmpty()) {
+                    report.problem("veths left by the mesh, deleted: " + leftVeths);
+                    veths.deleteAll(leftVeths);
+                }
                 List<String> leftBridges = bridges.listOwned();
                 if (!leftBridges.isEmpty()) {
                     report.problem("bridges left by the mesh, deleted: " + leftBridges);
@@ -245,6 +264,7 @@ final class BenchContext {
                 report.problem("device clean-up: " + e.getMessage());
             }
             taps.close();
+            veths.close();
             bridges.close();
         }
         for (Path m : Host.mountsUnder(tmp)) {

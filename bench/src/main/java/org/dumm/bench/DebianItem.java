@@ -27,7 +27,7 @@ import static org.dumm.bench.BenchReport.sec;
 import static org.dumm.bench.BenchReport.x;
 
 /**
- * Item 8: a Debian bookworm master with systemd as init, against bare linux.uml on the same
+ * Item 9: a Debian bookworm master with systemd as init, against bare linux.uml on the same
  * kernel and master whose init starts a shell on tty1 and then execs /sbin/init (as early a
  * ready signal as Dumm's agent). One guest and eight at once to exec-ready; host memory per
  * idle Debian guest once systemd finished booting; a boot with the kernel's modules layer
@@ -43,7 +43,7 @@ final class DebianItem implements BenchItem {
 
     @Override
     public String id() {
-        return "8";
+        return "9";
     }
 
     @Override
@@ -53,7 +53,7 @@ final class DebianItem implements BenchItem {
         MeshManager mesh = ctx.mesh();
         Path master = debianMaster(ctx);
         BareUml bare = new BareUml(ctx.tmp().resolve("bare-debian"), master, MEMORY_MB, "dmbbrb", BareUml.SYSTEMD_INIT);
-        Map<String, Object> section = report.section("8_debian");
+        Map<String, Object> section = report.section("9_debian");
         try {
             // uncounted: the first boot makes the kernel's modules layer (once per kernel) and
             // brings the master's files into the page cache
@@ -80,9 +80,9 @@ final class DebianItem implements BenchItem {
             }
             double r1 = dumm.median() / bareBoot.median();
             double rm = dumm.median() / noModules.median();
-            report.add(new Row("8", "Debian/systemd guest: launch → exec-ready (median of " + reps + ")",
+            report.add(new Row("9", "Debian/systemd guest: launch → exec-ready (median of " + reps + ")",
                     sec(dumm.median()), sec(bareBoot.median()), x(r1), "≤ 1.05× bare", met(r1 <= 1.05)));
-            report.add(new Row("8", "the same with the modules layer vs --modules none (Dumm both)",
+            report.add(new Row("9", "the same with the modules layer vs --modules none (Dumm both)",
                     sec(dumm.median()), sec(noModules.median()) + " (none)", x(rm), "≤ 1.02×", met(rm <= 1.02)));
             section.put("single_dumm", dumm.toMap());
             section.put("single_dumm_no_modules", noModules.toMap());
@@ -132,12 +132,12 @@ final class DebianItem implements BenchItem {
             bare.teardown(bares);
 
             double r8 = (double) dummMany / bareMany;
-            report.add(new Row("8", MANY + " Debian/systemd guests at once → all exec-ready",
+            report.add(new Row("9", MANY + " Debian/systemd guests at once → all exec-ready",
                     sec(dummMany / 1e6), sec(bareMany / 1e6), x(r8), "≤ 1.05× bare", met(r8 <= 1.05)));
-            report.add(new Row("8", "host memory per idle Debian guest (PSS, " + MEMORY_MB + " MB guests, after boot end at "
+            report.add(new Row("9", "host memory per idle Debian guest (PSS, " + MEMORY_MB + " MB guests, after boot end at "
                     + sec(booted / 1e6) + ")", (pss / MANY / 1024) + " MB", "", "", "(reported)", ""));
             double rb = burst.median() / shell.median();
-            report.add(new Row("8", "Debian guest: exec `true` back to back, p50 (" + burst.count() + ")",
+            report.add(new Row("9", "Debian guest: exec `true` back to back, p50 (" + burst.count() + ")",
                     ms(burst.median()), ms(shell.median()) + " (shell echo)", x(rb), "≤ 1.0× bare and ≤ 3 ms",
                     met(rb <= 1.0 && burst.median() <= 3.0)));
             section.put("many_dumm_ms", dummMany / 1e6);

@@ -19,6 +19,15 @@ public interface GuestBackend {
     String name();
 
     /**
+     * The kind of host device its guests' interfaces need: the mesh makes that kind for each
+     * interface (before {@link #start}, and for a hot-plug before {@link GuestHandle#plugInterfaceUp}
+     * returns its device) and keeps it in the owned-device ledger. TAP unless a backend says otherwise.
+     */
+    default PortKind portKind() {
+        return PortKind.TAP;
+    }
+
+    /**
      * Prepares (idempotently) and returns the read-only layer this backend needs on top of every
      * guest's root (init wrapper, exec agent), below {@code workDir}; null if it needs none.
      * Called from many threads at once by a bulk start: concurrent calls must agree on one result.

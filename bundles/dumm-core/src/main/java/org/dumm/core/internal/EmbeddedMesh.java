@@ -1,6 +1,7 @@
 package org.dumm.core.internal;
 
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.Map;
 
 import org.dumm.api.spi.BridgeDriver;
@@ -8,6 +9,7 @@ import org.dumm.api.spi.GuestBackend;
 import org.dumm.api.spi.TapDriver;
 import org.dumm.api.spi.TemplateStore;
 import org.dumm.api.spi.UnionFs;
+import org.dumm.api.spi.VethDriver;
 
 /**
  * A {@link MeshManager} wired by hand, outside OSGi, the way Declarative Services wires it: for
@@ -26,12 +28,19 @@ public final class EmbeddedMesh {
      */
     public static MeshManager create(TapDriver taps, BridgeDriver bridges, UnionFs unionFs, TemplateStore templates,
                                      GuestBackend backend, Map<String, Object> settings) {
+        return create(taps, null, bridges, unionFs, templates, List.of(backend), settings);
+    }
+
+    /** As above, with a veth driver (null for none) and any number of backends. */
+    public static MeshManager create(TapDriver taps, VethDriver veths, BridgeDriver bridges, UnionFs unionFs,
+                                     TemplateStore templates, List<GuestBackend> backends, Map<String, Object> settings) {
         MeshManager m = new MeshManager();
+        m.veths = veths;
         m.taps = taps;
         m.bridgeDriver = bridges;
         m.unionFs = unionFs;
         m.templates = templates;
-        m.addBackend(backend);
+        backends.forEach(m::addBackend);
         m.activate(config(settings));
         return m;
     }

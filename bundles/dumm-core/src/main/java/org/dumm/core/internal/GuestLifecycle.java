@@ -102,7 +102,8 @@ final class GuestLifecycle {
         }
         if (!model.backends().containsKey(backend)) {
             throw new DummException(Reason.BACKEND_UNAVAILABLE, "backend '" + backend + "' is not available (have: "
-                    + String.join(", ", model.backends().keySet()) + ")");
+                    + String.join(", ", model.backends().keySet()) + "); backends are plugins: install the one "
+                    + "that provides it, e.g. feature:install dumm-backend-" + backend);
         }
         checkKernel(kernel);
         Names.check("master", master);

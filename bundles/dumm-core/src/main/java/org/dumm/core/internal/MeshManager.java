@@ -35,7 +35,9 @@ import org.dumm.api.Transport;
 import org.dumm.api.spi.BridgeDriver;
 import org.dumm.api.spi.GuestBackend;
 import org.dumm.api.spi.GuestHandle;
+import org.dumm.api.spi.PortKind;
 import org.dumm.api.spi.TapDriver;
+import org.dumm.api.spi.VethDriver;
 import org.dumm.api.spi.TemplateStore;
 import org.dumm.api.spi.UnionFs;
 import org.osgi.service.component.annotations.Activate;
@@ -111,6 +113,9 @@ public class MeshManager implements Mesh {
     TemplateStore templates;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile EventAdmin events;
+    /** Host ends for backends whose {@link GuestBackend#portKind} is VETH. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile VethDriver veths;
 
     /** Bound backends by name; DS may bind them before activation. */
     private final Map<String, GuestBackend> backends = new ConcurrentHashMap<>();
@@ -138,7 +143,10 @@ public class MeshManager implements Mesh {
             return t;
         });
         MeshEvents meshEvents = new MeshEvents(() -> events);
-        HostPorts ports = new HostPorts(taps, bridgeDriver, unionFs, store);
+        HostPorts ports = new HostPorts(taps, bridgeDriver, unionFs, store, () -> veths, r -> {
+            GuestBackend b = backends.get(r.backend());
+            return b == null ? PortKind.TAP : b.portKind();
+        });
         this.layers = new RootLayers(workDir, model, meshEvents, templates, unionFs, () -> this.config);
         this.wiring = new Wiring(model, meshEvents, ports, bridgeDriver);
         this.lifecycle = new GuestLifecycle(model, meshEvents, ports, layers, unionFs, () -> this.config, executor,

@@ -87,7 +87,7 @@ final class Wiring {
         try {
             GuestHandle.Completion up = h.plugInterfaceUp(
                     new InterfaceSpec(record.name(), record.tap(), record.mac(), record.transport()),
-                    () -> ports.createTap(e.record, record));
+                    () -> ports.createTap(e.record, record, h.pid()));
             try {
                 // Recorded while the guest brings the link up (the device and its TAP
                 // exist by now), and taken back below if that fails.

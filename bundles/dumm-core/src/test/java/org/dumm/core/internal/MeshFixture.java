@@ -11,7 +11,9 @@ import java.util.Map;
 import org.dumm.api.Guest;
 import org.dumm.bridge.internal.LinuxBridgeDriver;
 import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.api.spi.GuestBackend;
 import org.dumm.tap.internal.TunTapDriver;
+import org.dumm.tap.internal.VethPairDriver;
 import org.dumm.templates.internal.FileTemplateStore;
 import org.dumm.unionfs.internal.OverlayUnionFs;
 import org.dumm.uml.internal.UmlBackend;
@@ -25,22 +27,28 @@ final class MeshFixture implements AutoCloseable {
 
     final Path workDir;
     final TunTapDriver taps;
+    final VethPairDriver veths;
     final LinuxBridgeDriver bridges;
     final OverlayUnionFs unionFs = new OverlayUnionFs();
     UmlBackend backend = new UmlBackend();
+    /** Backends besides {@link #backend} (e.g. netns), set before {@link #newMesh}. */
+    List<GuestBackend> moreBackends = List.of();
     MeshManager mesh;
 
     /** @param prefix the test's name prefix, for its working directory */
     MeshFixture(String prefix, DeviceMarker marker) throws IOException {
         workDir = Files.createTempDirectory(prefix + "-mesh");
         taps = new TunTapDriver(marker);
+        veths = new VethPairDriver(marker);
         bridges = new LinuxBridgeDriver(marker);
         mesh = newMesh();
     }
 
     /** A mesh on the same working directory and drivers (after {@link MeshManager#deactivate}: a restart). */
     MeshManager newMesh() {
-        return EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), backend,
+        List<GuestBackend> all = new java.util.ArrayList<>(List.of(backend));
+        all.addAll(moreBackends);
+        return EmbeddedMesh.create(taps, veths, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), all,
                 Map.of("workDir", workDir.toString()));
     }
 
@@ -62,17 +70,23 @@ final class MeshFixture implements AutoCloseable {
                 unionFs.unmount(p);
             }
             List<String> leftTaps = taps.listOwned();
+            List<String> leftVeths = veths.listOwned();
             List<String> leftBridges = bridges.listOwned();
             if (!leftTaps.isEmpty()) {
                 taps.deleteAll(leftTaps);
+            }
+            if (!leftVeths.isEmpty()) {
+                veths.deleteAll(leftVeths);
             }
             if (!leftBridges.isEmpty()) {
                 bridges.deleteAll(leftBridges);
             }
             taps.close();
+            veths.close();
             bridges.close();
             MasterStore.deleteTree(workDir);
             assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
+            assertTrue("veths left: " + leftVeths, leftVeths.isEmpty());
             assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
         }
     }

@@ -34,6 +34,17 @@ public final class NlMessage {
         return m;
     }
 
+    /**
+     * A bare struct ifinfomsg at the current position, without an attribute header: what a veth
+     * pair's {@code VETH_INFO_PEER} nest starts with, before the peer's own attributes.
+     */
+    NlMessage ifinfo(int index, int ifFlags, int ifChange) {
+        ensure(Netlink.IFINFOMSG_LEN);
+        buf.put((byte) Netlink.AF_UNSPEC).put((byte) 0).putShort((short) 0)
+                .putInt(index).putInt(ifFlags).putInt(ifChange);
+        return this;
+    }
+
     public int type() {
         return type;
     }

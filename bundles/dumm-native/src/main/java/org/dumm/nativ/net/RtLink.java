@@ -156,6 +156,11 @@ public final class RtLink implements AutoCloseable {
         socket.execute(NlMessage.link(Netlink.RTM_DELLINK, 0, 0, 0, 0).u32(Netlink.IFLA_GROUP, group), operation);
     }
 
+    /** Sends a request built by hand (see {@link Veth}); fails as the kernel says. */
+    void execute(NlMessage m, String operation) {
+        socket.execute(m, operation);
+    }
+
     @Override
     public void close() {
         socket.close();

@@ -1,0 +1,110 @@
+package org.dumm.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.dumm.api.GuestDefinition;
+import org.dumm.api.Transport;
+import org.dumm.bench.BenchReport.Row;
+import org.dumm.core.internal.MeshManager;
+import org.dumm.netns.internal.NetnsBackend;
+
+/**
+ * Item 8: a crowd of netns guests on one bridge (100; 20 with --quick): defined, started in
+ * parallel until every one answers exec, their host memory (PSS of every process in their
+ * cgroups), exec round trips, connects of a new interface to a running one, and the teardown.
+ * Dumm only: no Mininet on these hosts to compare with.
+ */
+final class NetnsCrowdItem implements BenchItem {
+
+    @Override
+    public String id() {
+        return "8";
+    }
+
+    @Override
+    public void run(BenchContext ctx) throws Exception {
+        BenchOptions opt = ctx.opt();
+        int n = opt.quick ? 20 : 100;
+        MeshManager mesh = ctx.mesh();
+        Map<String, Object> m = ctx.report().section("8_netns_crowd");
+        mesh.createBridge("dmbnn");
+        List<String> names = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            String g = "dmbn" + i;
+            names.add(g);
+            mesh.createGuest(new GuestDefinition(g, NetnsBackend.NAME, null, null, 32, List.of()));
+            mesh.addInterface(g, "eth0", "dmbnn", null, Transport.TUNTAP);
+        }
+        long t1 = System.nanoTime();
+        Map<String, String> failures = mesh.startGuests(names, line -> { });
+        long t2 = System.nanoTime();
+        BenchContext.check(failures.isEmpty(), "netns guests failed to start: " + failures);
+
+        long pssKb = 0;
+        int procs = 0;
+        for (String g : names) {
+            Path procsFile = ctx.netns().cgroupDirFor(ctx.meshDir(), g).resolve("cgroup.procs");
+            for (String line : Files.readAllLines(procsFile)) {
+                if (!line.isBlank()) {
+                    pssKb += Host.memoryOf(Long.parseLong(line.trim())).getOrDefault("Pss", 0L);
+                    procs++;
+                }
+            }
+        }
+
+        long[] exec = new long[opt.quick ? 100 : 500];
+        for (int i = 0; i < exec.length; i++) {
+            long s = System.nanoTime();
+            mesh.exec(names.get(i % n), "true", Duration.ofSeconds(10));
+            exec[i] = System.nanoTime() - s;
+        }
+        int connects = Math.min(opt.quick ? 20 : 50, 99);
+        long[] connect = new long[connects];
+        for (int i = 0; i < connects; i++) {
+            long s = System.nanoTime();
+            mesh.addInterface(names.get(0), "eth" + (i + 1), "dmbnn", null, Transport.TUNTAP);
+            connect[i] = System.nanoTime() - s;
+        }
+        for (int i = 0; i < connects; i++) {
+            mesh.removeInterface(names.get(0), "eth" + (i + 1));
+        }
+        long t3 = System.nanoTime();
+        Map<String, String> stopFailures = mesh.stopGuests(names, Duration.ofSeconds(10), line -> { });
+        for (String g : names) {
+            mesh.deleteGuest(g, true);
+        }
+        long t4 = System.nanoTime();
+        BenchContext.check(stopFailures.isEmpty(), "netns guests failed to stop: " + stopFailures);
+        mesh.deleteBridge("dmbnn");
+
+        Arrays.sort(exec);
+        Arrays.sort(connect);
+        double execP50 = exec[exec.length / 2] / 1e6;
+        double connectP50 = connect[connect.length / 2] / 1e6;
+        double perGuestMb = pssKb / 1024.0 / n;
+        ctx.report().add(new Row("8", n + " netns guests on one bridge: defined, then started → all exec-ready",
+                String.format("%.2f s + %.2f s", (t1 - t0) / 1e9, (t2 - t1) / 1e9), "", "", "", ""));
+        ctx.report().add(new Row("8", "host memory per idle netns guest (PSS of its cgroup's " + procs / n + " processes)",
+                String.format("%.2f MB", perGuestMb), "", "", "", ""));
+        ctx.report().add(new Row("8", "netns exec round trip p50 (" + exec.length + ")", String.format("%.2f ms", execP50),
+                "", "", "≤ 1 ms", execP50 <= 1 ? "yes" : "no"));
+        ctx.report().add(new Row("8", "connect new iface to a running netns guest p50 (" + connects + ")",
+                String.format("%.2f ms", connectP50), "", "", "≤ 2 ms", connectP50 <= 2 ? "yes" : "no"));
+        ctx.report().add(new Row("8", "stop + delete " + n + " netns guests", String.format("%.2f s", (t4 - t3) / 1e9),
+                "", "", "", ""));
+        m.put("guests", n);
+        m.put("define_s", Stats.round((t1 - t0) / 1e9));
+        m.put("all_ready_s", Stats.round((t2 - t1) / 1e9));
+        m.put("host_mb_per_guest_pss", Stats.round(perGuestMb));
+        m.put("exec_p50_ms", Stats.round(execP50));
+        m.put("connect_p50_ms", Stats.round(connectP50));
+        m.put("teardown_s", Stats.round((t4 - t3) / 1e9));
+    }
+}

@@ -1,0 +1,245 @@
+package org.dumm.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.dumm.api.ExecResult;
+import org.dumm.api.Guest;
+import org.dumm.api.GuestDefinition;
+import org.dumm.api.GuestState;
+import org.dumm.api.Iface;
+import org.dumm.api.Transport;
+import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.netns.internal.NetnsBackend;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The netns backend in a real mesh beside the UML backend: a UML guest and a netns guest on one
+ * bridge ping each other, exec, hot-plug, pause, a kill -9 seen as a crash, and deletes that leave
+ * no veth, cgroup, mount or process. Names start with {@code dmn}; its own device marker.
+ */
+public class NetnsMeshTest {
+
+    private static final DeviceMarker MARKER = new DeviceMarker("dmntest:", 3941);
+    private static final Duration EXEC = Duration.ofSeconds(20);
+
+    private MeshFixture fx;
+    private MeshManager mesh;
+    private NetnsBackend netns;
+
+    @Before
+    public void setUp() throws Exception {
+        fx = new MeshFixture("dmn", MARKER);
+        netns = new NetnsBackend(fx.veths);
+        fx.moreBackends = List.of(netns);
+        fx.mesh.deactivate();
+        fx.mesh = fx.newMesh();
+        mesh = fx.mesh;
+    }
+
+    @After
+    public void tearDown() {
+        try {
+            fx.close();
+        } finally {
+            netns.deactivate();
+        }
+    }
+
+    private String out(String guest, String cmd) {
+        ExecResult r = mesh.exec(guest, cmd, EXEC);
+        assertEquals(guest + ": " + cmd + ": " + r.stderrText(), 0, r.exitStatus());
+        return r.stdoutText();
+    }
+
+    private static GuestDefinition netnsGuest(String name) {
+        return new GuestDefinition(name, NetnsBackend.NAME, null, null, 32, List.of());
+    }
+
+    @Test
+    public void aUmlAndANetnsGuestOnOneBridgePingEachOther() throws Exception {
+        mesh.createBridge("dmnbr");
+        mesh.createGuest(GuestDefinition.named("dmnu"));
+        mesh.createGuest(netnsGuest("dmnn"));
+        mesh.addInterface("dmnu", "eth0", "dmnbr", null, Transport.TUNTAP);
+        Iface n0 = mesh.addInterface("dmnn", "eth0", "dmnbr", null, Transport.TUNTAP);
+        mesh.addAddress("dmnu", "eth0", "10.94.1.1/24");
+        mesh.addAddress("dmnn", "eth0", "10.94.1.2/24");
+        Guest n = mesh.startGuest("dmnn");
+        assertEquals(GuestState.RUNNING, n.state());
+        mesh.startGuest("dmnu");
+
+        // a guest of its own: name, pid 1 = the agent, its own network devices with Dumm's MAC
+        assertEquals("dmnn\n", out("dmnn", "hostname"));
+        assertTrue(out("dmnn", "cat /proc/1/cmdline").startsWith("dumm-agent"));
+        assertEquals(n0.mac() + "\n", out("dmnn", "cat /sys/class/net/eth0/address"));
+        assertTrue(out("dmnn", "ls /sys/class/net").contains("eth0"));
+        assertFalse(Files.exists(Path.of("/sys/class/net/" + VethName.peer(n0.tap()))));
+
+        assertEquals("", out("dmnn", "ping -c 2 -W 3 10.94.1.1 >/dev/null"));
+        assertEquals("", out("dmnu", "ping -c 2 -W 3 10.94.1.2 >/dev/null"));
+
+        // hot plug and unplug while it runs
+        Iface n1 = mesh.addInterface("dmnn", "eth1", "dmnbr", null, Transport.TUNTAP);
+        assertEquals(n1.mac() + "\n", out("dmnn", "cat /sys/class/net/eth1/address"));
+        assertTrue(fx.veths.listOwned().contains(n1.tap()));
+        mesh.removeInterface("dmnn", "eth1");
+        assertFalse(out("dmnn", "ls /sys/class/net").contains("eth1"));
+        assertFalse(fx.veths.exists(n1.tap()));
+
+        // pause freezes it, resume thaws it
+        mesh.pauseGuest("dmnn");
+        assertEquals("1", Files.readString(cgroup("dmnn").resolve("cgroup.freeze")).trim());
+        mesh.resumeGuest("dmnn");
+        assertEquals("", out("dmnn", "ping -c 1 -W 3 10.94.1.1 >/dev/null"));
+
+        long pid = mesh.guest("dmnn").orElseThrow().pid();
+        mesh.deleteGuest("dmnn", true);
+        assertGone("dmnn", pid, n0.tap());
+    }
+
+    @Test
+    public void aKilledFirstProcessIsACrashAndADeleteLeavesNothing() throws Exception {
+        mesh.createBridge("dmnbr");
+        mesh.createGuest(netnsGuest("dmnk"));
+        Iface i = mesh.addInterface("dmnk", "eth0", "dmnbr", null, Transport.TUNTAP);
+        long pid = mesh.startGuest("dmnk").pid();
+        String mnt = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/mnt")).toString();
+        long t0 = System.nanoTime();
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        while (mesh.guest("dmnk").orElseThrow().state() != GuestState.CRASHED) {
+            assertTrue("not crashed after 2 s", System.nanoTime() - t0 < 2_000_000_000L);
+            Thread.sleep(20);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue("crash seen after " + ms + " ms", ms < 1_500);
+        assertFalse("the veth went with the namespace", fx.veths.exists(i.tap()));
+        // kernel arguments cannot apply to a guest on the host's kernel: refused, nothing left
+        mesh.createGuest(new GuestDefinition("dmnx", NetnsBackend.NAME, null, null, 32, List.of("quiet")));
+        try {
+            mesh.startGuest("dmnx");
+            org.junit.Assert.fail("kernel arguments on a netns guest");
+        } catch (org.dumm.api.DummException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("host's kernel"));
+        }
+        assertEquals(GuestState.STOPPED, mesh.guest("dmnx").orElseThrow().state());
+        assertFalse(Files.readString(Path.of("/proc/self/mounts")).contains(fx.workDir.resolve("guests/dmnx").toString()));
+        mesh.deleteGuest("dmnx", true);
+
+        // started again after the crash, then deleted
+        long pid2 = mesh.startGuest("dmnk").pid();
+        assertEquals("dmnk\n", out("dmnk", "hostname"));
+        mesh.deleteGuest("dmnk", true);
+        assertGone("dmnk", pid2, i.tap());
+        assertNoProcessIn(mnt);
+    }
+
+    @Test
+    public void aRunningNetnsGuestOutlivesItsBackendAndTheMeshAndIsAdoptedAgain() throws Exception {
+        mesh.createBridge("dmnbr");
+        mesh.createGuest(netnsGuest("dmna"));
+        Iface i = mesh.addInterface("dmna", "eth0", "dmnbr", null, Transport.TUNTAP);
+        mesh.addAddress("dmna", "eth0", "10.94.2.1/24");
+        long pid = mesh.startGuest("dmna").pid();
+        out("dmna", "echo kept > /root/mark");
+
+        // the backend goes (feature:uninstall): the guest keeps running and keeps its link
+        mesh.removeBackend(netns);
+        netns.deactivate();
+        assertEquals(GuestState.UNAVAILABLE, mesh.guest("dmna").orElseThrow().state());
+        assertTrue(running(pid));
+        assertTrue(fx.veths.exists(i.tap()));
+        try {
+            mesh.createGuest(netnsGuest("dmnb"));
+            org.junit.Assert.fail("no netns backend");
+        } catch (org.dumm.api.DummException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("feature:install dumm-backend-netns"));
+        }
+
+        // it comes back (feature:install): adopted, exec works
+        netns = new NetnsBackend(fx.veths);
+        mesh.addBackend(netns);
+        Guest g = mesh.guest("dmna").orElseThrow();
+        assertEquals(GuestState.RUNNING, g.state());
+        assertEquals(pid, g.pid());
+        assertEquals("kept\n", out("dmna", "cat /root/mark"));
+
+        // a restart of the mesh (Karaf) adopts it too
+        fx.mesh.deactivate();
+        netns.deactivate();
+        netns = new NetnsBackend(fx.veths);
+        fx.moreBackends = List.of(netns);
+        fx.mesh = fx.newMesh();
+        mesh = fx.mesh;
+        assertEquals(GuestState.RUNNING, mesh.guest("dmna").orElseThrow().state());
+        assertEquals("dmna\n", out("dmna", "hostname"));
+        assertTrue(out("dmna", "ip -o addr show eth0").contains("10.94.2.1/24"));
+
+        // and a kill -9 after the adoption is still seen
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        long t0 = System.nanoTime();
+        while (mesh.guest("dmna").orElseThrow().state() != GuestState.CRASHED) {
+            assertTrue("not crashed after 2 s", System.nanoTime() - t0 < 2_000_000_000L);
+            Thread.sleep(20);
+        }
+        mesh.deleteGuest("dmna", true);
+        assertGone("dmna", pid, i.tap());
+    }
+
+    private Path cgroup(String guest) {
+        return netns.cgroupDirFor(fx.workDir, guest);
+    }
+
+    private void assertGone(String guest, long pid, String tap) throws Exception {
+        // the host's init reaps the ended first process (a zombie until then) in its own time
+        for (int i = 0; i < 100 && running(pid); i++) {
+            Thread.sleep(20);
+        }
+        assertFalse("process " + pid + " left", running(pid));
+        assertFalse("veth left", fx.veths.exists(tap));
+        assertFalse("peer left", fx.veths.exists(VethName.peer(tap)));
+        assertFalse("cgroup left", Files.exists(cgroup(guest)));
+        assertFalse("instance cgroup left", Files.exists(cgroup(guest).getParent()));
+        String mounts = Files.readString(Path.of("/proc/self/mounts"));
+        assertFalse("mount left", mounts.contains(fx.workDir.resolve("guests/" + guest).toString()));
+    }
+
+    /** True while process {@code pid} exists and is not a zombie. */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** No process on the host is in mount namespace {@code mnt} any more. */
+    private static void assertNoProcessIn(String mnt) throws Exception {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    assertFalse("process " + p + " still in " + mnt,
+                            Files.readSymbolicLink(p.resolve("ns/mnt")).toString().equals(mnt));
+                } catch (java.io.IOException e) {
+                    // gone meanwhile
+                }
+            }
+        }
+    }
+
+    /** The peer name the veth driver uses. */
+    private static final class VethName {
+        static String peer(String tap) {
+            return org.dumm.api.spi.VethDriver.peerName(tap);
+        }
+    }
+}
