@@ -1,0 +1,45 @@
+package org.dumm.rest.internal;
+
+import java.nio.file.Path;
+
+import org.dumm.api.Mesh;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.servlet.ServletHolder;
+
+/** The REST servlets on a Jetty of the test's own, on 127.0.0.1 and a free port (what pax-web does in Karaf). */
+final class RestServer implements AutoCloseable {
+
+    final Server server = new Server();
+    final AccessToken token;
+    final EventServlet events;
+    final int port;
+
+    RestServer(Mesh mesh, EventHub hub, Path tokenFile) throws Exception {
+        token = new AccessToken(tokenFile);
+        ServerConnector c = new ServerConnector(server);
+        c.setHost("127.0.0.1");
+        c.setPort(0);
+        server.addConnector(c);
+        ServletContextHandler ctx = new ServletContextHandler();
+        ctx.setContextPath("/");
+        ctx.addServlet(new ServletHolder(new ApiServlet(mesh, token)), ApiServlet.PATTERN);
+        events = new EventServlet(hub, token);
+        ctx.addServlet(new ServletHolder(events), EventServlet.PATH);
+        server.setHandler(ctx);
+        server.setStopTimeout(2000);
+        server.start();
+        port = c.getLocalPort();
+    }
+
+    RestClient client() {
+        return new RestClient("http://127.0.0.1:" + port + ApiServlet.PREFIX, token.value());
+    }
+
+    @Override
+    public void close() throws Exception {
+        events.close();
+        server.stop();
+    }
+}
