@@ -23,7 +23,7 @@ import org.junit.Test;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
- * The distribution boots feature dumm-rest: HTTP on 127.0.0.1 answers the REST API with the
+ * The distribution boots features dumm-rest and dumm-web: HTTP on 127.0.0.1 answers the REST API with the
  * token made at the first start (etc/dumm-rest.token, 0600), refuses requests without it, and
  * a bridge created over HTTP is on the host.
  */
@@ -85,5 +85,11 @@ public class RestFeatureIT extends DummTestSupport {
         HttpResponse<String> doc = call("GET", "/dumm/api/openapi.json", token, null);
         assertEquals(200, doc.statusCode());
         assertTrue(doc.body().contains("\"openapi\""));
+
+        // feature dumm-web: the page (its files need no token: they hold no data)
+        HttpResponse<String> page = call("GET", "/dumm/ui/", null, null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body(), page.body().contains("<script src=\"app.js\""));
+        assertTrue(featuresService.isInstalled(featuresService.getFeature("dumm-web")));
     }
 }

@@ -1,6 +1,9 @@
 package org.dumm.rest.internal;
 
 import java.nio.file.Path;
+import java.util.Map;
+
+import javax.servlet.http.HttpServlet;
 
 import org.dumm.api.Mesh;
 import org.eclipse.jetty.server.Server;
@@ -8,15 +11,23 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
 
-/** The REST servlets on a Jetty of the test's own, on 127.0.0.1 and a free port (what pax-web does in Karaf). */
-final class RestServer implements AutoCloseable {
+/**
+ * The REST servlets (and any others a test adds, dumm-web's) on a Jetty of the test's own, on
+ * 127.0.0.1 and a free port: what pax-web does in Karaf.
+ */
+public final class RestServer implements AutoCloseable {
 
     final Server server = new Server();
     final AccessToken token;
     final EventServlet events;
-    final int port;
+    public final int port;
 
     RestServer(Mesh mesh, EventHub hub, Path tokenFile) throws Exception {
+        this(mesh, hub, tokenFile, Map.of());
+    }
+
+    /** @param extra more servlets by path pattern */
+    public RestServer(Mesh mesh, EventHub hub, Path tokenFile, Map<String, HttpServlet> extra) throws Exception {
         token = new AccessToken(tokenFile);
         ServerConnector c = new ServerConnector(server);
         c.setHost("127.0.0.1");
@@ -27,6 +38,7 @@ final class RestServer implements AutoCloseable {
         ctx.addServlet(new ServletHolder(new ApiServlet(mesh, token)), ApiServlet.PATTERN);
         events = new EventServlet(hub, token);
         ctx.addServlet(new ServletHolder(events), EventServlet.PATH);
+        extra.forEach((pattern, servlet) -> ctx.addServlet(new ServletHolder(servlet), pattern));
         server.setHandler(ctx);
         server.setStopTimeout(2000);
         server.start();
@@ -35,6 +47,15 @@ final class RestServer implements AutoCloseable {
 
     RestClient client() {
         return new RestClient("http://127.0.0.1:" + port + ApiServlet.PREFIX, token.value());
+    }
+
+    public String token() {
+        return token.value();
+    }
+
+    /** An event hub for {@link org.dumm.core.internal.RestTestMesh} to feed. */
+    public static EventHub newHub() {
+        return new EventHub();
     }
 
     @Override

@@ -1,0 +1,177 @@
+package org.dumm.web.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+
+import org.dumm.api.GuestDefinition;
+import org.dumm.api.GuestState;
+import org.dumm.api.Iface;
+import org.dumm.api.Transport;
+import org.dumm.core.internal.RestTestMesh;
+import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.rest.internal.EventHub;
+import org.dumm.rest.internal.RestServer;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web UI in Debian's headless Chromium (chromium + chromium-driver, driven by Selenium),
+ * served with the REST servlets by Jetty over an embedded mesh on the real drivers and UML
+ * backend. The page loads without console errors; a guest, a bridge and a link made through the
+ * mesh (as the console would) appear in the graph within a second; the page starts the guest,
+ * runs {@code hostname} in its exec box, makes a bridge, and a drag from the guest onto it makes
+ * a link on the host. Screenshots go to target/screenshots/. Names start with {@code dmw}.
+ */
+public class UiBrowserTest {
+
+    private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3952);
+    private static final Path SHOTS = Path.of("target", "screenshots");
+
+    private RestTestMesh mesh;
+    private RestServer server;
+    private ChromeDriver browser;
+
+    @Before
+    public void setUp() throws Exception {
+        for (String exe : List.of("/usr/bin/chromium", "/usr/bin/chromedriver")) {
+            assertTrue(exe + " is missing: apt-get install chromium chromium-driver (./dumm installs them)",
+                    Files.isExecutable(Path.of(exe)));
+        }
+        EventHub hub = new EventHub();
+        mesh = new RestTestMesh("dmw", MARKER, hub);
+        server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"),
+                Map.of(UiServlet.PATTERN, new UiServlet()));
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,800", "--user-data-dir=" + mesh.workDir.resolve("chromium"));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        Files.createDirectories(SHOTS);
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        try {
+            if (browser != null) {
+                browser.quit();
+            }
+        } finally {
+            try {
+                if (server != null) {
+                    server.close();
+                }
+            } finally {
+                if (mesh != null) {
+                    mesh.close();
+                }
+            }
+        }
+    }
+
+    private WebElement await(String css, Duration within) {
+        return new WebDriverWait(browser, within).until(d -> {
+            List<WebElement> found = d.findElements(By.cssSelector(css));
+            return found.isEmpty() ? null : found.get(0);
+        });
+    }
+
+    private void shot(String name) throws Exception {
+        Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    public void pageFollowsTheMeshAndDrivesIt() throws Exception {
+        browser.get("http://127.0.0.1:" + server.port + UiServlet.PREFIX + "/#token=" + server.token());
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        assertTrue("the token leaves the address bar", !browser.getCurrentUrl().contains("token"));
+
+        // made through the mesh, as dumm:* commands do: in the page within a second (counted
+        // from the last change; the first guest also builds the default master)
+        mesh.mesh.createBridge("dmwwbr0");
+        mesh.mesh.createGuest(GuestDefinition.named("dmww"));
+        mesh.mesh.addInterface("dmww", "eth0", "dmwwbr0", null, Transport.TUNTAP);
+        long t0 = System.nanoTime();
+        await("g.node[data-id='guest:dmww']", Duration.ofSeconds(5));
+        await("g.node[data-id='bridge:dmwwbr0']", Duration.ofSeconds(5));
+        await("line.link[data-id='link:dmww/eth0']", Duration.ofSeconds(5));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue("the graph took " + ms + " ms to show the mesh's change", ms < 1000);
+
+        // start from the page
+        Thread.sleep(2500);   // let the layout settle
+        browser.findElement(By.cssSelector("g.node[data-id='guest:dmww'] circle")).click();
+        await("#actions button", Duration.ofSeconds(2));
+        buttonNamed("Start").click();
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> "RUNNING".equals(
+                d.findElement(By.cssSelector("g.node[data-id='guest:dmww']")).getAttribute("data-state")));
+        assertEquals(GuestState.RUNNING, mesh.mesh.guest("dmww").orElseThrow().state());
+        assertTrue(Files.exists(Path.of("/sys/class/net/dmww-eth0")));
+
+        // exec box
+        browser.findElement(By.id("exec-command")).sendKeys("hostname");
+        browser.findElement(By.cssSelector("#exec-form button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(d -> d.findElement(By.id("exec-output")).getText().contains("[exit 0]"));
+        assertTrue(browser.findElement(By.id("exec-output")).getText(),
+                browser.findElement(By.id("exec-output")).getText().contains("\ndmww\n"));
+
+        // a bridge from the form, then a drag from the guest onto it makes a link on the host
+        browser.findElement(By.id("bridge-name")).sendKeys("dmwwbr1");
+        browser.findElement(By.cssSelector("#bridge-form button")).click();
+        await("g.node[data-id='bridge:dmwwbr1']", Duration.ofSeconds(5));
+        assertTrue(Files.exists(Path.of("/sys/class/net/dmwwbr1/bridge")));
+        Thread.sleep(2500);
+        WebElement guest = browser.findElement(By.cssSelector("g.node[data-id='guest:dmww'] circle"));
+        WebElement bridge = browser.findElement(By.cssSelector("g.node[data-id='bridge:dmwwbr1'] rect"));
+        new Actions(browser).clickAndHold(guest).moveByOffset(5, 5).moveToElement(bridge).release().perform();
+        await("line.link[data-id='link:dmww/eth1']", Duration.ofSeconds(10));
+        Iface eth1 = mesh.mesh.guest("dmww").orElseThrow().interfaces().stream()
+                .filter(i -> i.name().equals("eth1")).findFirst().orElseThrow();
+        assertEquals("dmwwbr1", eth1.bridge());
+        assertEquals("dmwwbr1", Files.readSymbolicLink(Path.of("/sys/class/net", eth1.tap(), "master")).getFileName().toString());
+        Thread.sleep(1500);
+        shot("ui-mesh");
+
+        // the console changes it again: the link goes from the page
+        mesh.mesh.disconnect("dmww", "eth0");
+        new WebDriverWait(browser, Duration.ofSeconds(2)).until(d ->
+                d.findElements(By.cssSelector("line.link[data-id='link:dmww/eth0']")).isEmpty());
+
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    private WebElement buttonNamed(String label) {
+        return browser.findElements(By.cssSelector("#actions button")).stream()
+                .filter(b -> b.getText().equals(label)).findFirst()
+                .orElseThrow(() -> new AssertionError("no button " + label));
+    }
+}
