@@ -110,7 +110,7 @@ public class RestApiTest {
     private static void assertError(Answer a, int status, String reason) {
         assertEquals(a.text(), status, a.status());
         assertEquals(a.text(), reason, a.get("reason"));
-        assertEquals(status, ((Number) a.get("status")).intValue());
+        assertEquals(status, ((Number) a.get("status")));
         assertNotNull(a.get("message"));
     }
 
@@ -161,6 +161,29 @@ public class RestApiTest {
             assertEquals("err\n", x.get("stderr"));
             Answer ip = rest.post("/guests/dmwa/exec", Map.of("command", "ip addr show eth0", "timeoutSeconds", 20));
             assertTrue(ip.text(), ((String) ip.get("stdout")).contains("10.252.0.1/24"));
+
+            // the console: a shell on it answers what is typed
+            try (RestClient.Stream console = rest.console("dmwa")) {
+                assertEquals(200, console.status);
+                List<Sse> out = new ArrayList<>();
+                String session = (String) console.await("open", out, 5000).data().get("session");
+                assertEquals(404, rest.postRaw("/dumm/console/dmwa/nosuchsession", "x"));
+                assertEquals(401, rest.withToken(null).postRaw("/dumm/console/dmwa/" + session, "x"));
+                assertEquals(204, rest.postRaw("/dumm/console/dmwa/" + session, "\necho dmw-$((6*7))\n"));
+                StringBuilder text = new StringBuilder();
+                long end = System.currentTimeMillis() + 10_000;
+                while (!text.toString().contains("dmw-42") && System.currentTimeMillis() < end) {
+                    Sse e = console.events.poll(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (e != null && e.event().equals("out")) {
+                        text.append(new String(java.util.Base64.getDecoder().decode((String) e.data().get("value")),
+                                java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+                assertTrue("console output: " + text, text.toString().contains("dmw-42"));
+            }
+            try (RestClient.Stream none = rest.console("dmwnone")) {
+                assertEquals(404, none.status);
+            }
 
             // disconnect / connect show on the host
             Answer dis = rest.post("/guests/dmwa/interfaces/eth0/disconnect", null);

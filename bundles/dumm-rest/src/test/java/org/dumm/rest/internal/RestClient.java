@@ -90,8 +90,8 @@ final class RestClient {
         private final InputStream in;
         private final Thread reader;
 
-        Stream(String lastEventId) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base.replace("/dumm/api", "/dumm/events")));
+        Stream(String path, String lastEventId) throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base.replace("/dumm/api", path)));
             if (token != null) {
                 b.header("Authorization", "Bearer " + token);
             }
@@ -115,7 +115,9 @@ final class RestClient {
                 for (String line; (line = br.readLine()) != null; ) {
                     if (line.isEmpty()) {
                         if (data.length() > 0) {
-                            events.add(new Sse(id, event, HttpCall.JSON.readValue(data.toString(), Map.class)));
+                            Object v = HttpCall.JSON.readValue(data.toString(), Object.class);
+                            events.add(new Sse(id, event, v instanceof Map<?, ?> m ? (Map<String, Object>) m
+                                    : Map.of("value", v)));
                         }
                         id = -1;
                         event = "message";
@@ -162,6 +164,20 @@ final class RestClient {
     }
 
     Stream stream(String lastEventId) throws Exception {
-        return new Stream(lastEventId);
+        return new Stream("/dumm/events", lastEventId);
+    }
+
+    Stream console(String guest) throws Exception {
+        return new Stream("/dumm/console/" + guest, null);
+    }
+
+    /** Raw bytes to a path outside /dumm/api. */
+    int postRaw(String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base.replace("/dumm/api", path)));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

@@ -20,6 +20,7 @@ public final class RestServer implements AutoCloseable {
     final Server server = new Server();
     final AccessToken token;
     final EventServlet events;
+    final ConsoleServlet consoles;
     public final int port;
 
     RestServer(Mesh mesh, EventHub hub, Path tokenFile) throws Exception {
@@ -38,6 +39,8 @@ public final class RestServer implements AutoCloseable {
         ctx.addServlet(new ServletHolder(new ApiServlet(mesh, token)), ApiServlet.PATTERN);
         events = new EventServlet(hub, token);
         ctx.addServlet(new ServletHolder(events), EventServlet.PATH);
+        consoles = new ConsoleServlet(mesh, token);
+        ctx.addServlet(new ServletHolder(consoles), ConsoleServlet.PATTERN);
         extra.forEach((pattern, servlet) -> ctx.addServlet(new ServletHolder(servlet), pattern));
         server.setHandler(ctx);
         server.setStopTimeout(2000);
@@ -61,6 +64,7 @@ public final class RestServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         events.close();
+        consoles.close();
         server.stop();
     }
 }
