@@ -91,5 +91,11 @@ public class RestFeatureIT extends DummTestSupport {
         assertEquals(200, page.statusCode());
         assertTrue(page.body(), page.body().contains("<script src=\"app.js\""));
         assertTrue(featuresService.isInstalled(featuresService.getFeature("dumm-web")));
+        assertEquals(200, call("GET", "/dumm/ui/vendor/xterm.js", null, null).statusCode());
+        // the console and event servlets are there too (and want the token)
+        assertEquals(401, call("GET", "/dumm/console/dmwitnone", null, null).statusCode());
+        HttpResponse<String> noGuest = call("GET", "/dumm/console/dmwitnone", token, null);
+        assertEquals(noGuest.body(), 404, noGuest.statusCode());
+        assertEquals(401, call("GET", "/dumm/events", null, null).statusCode());
     }
 }

@@ -15,8 +15,9 @@ import org.osgi.service.component.annotations.Component;
  * The web UI's static files under {@code /dumm/ui/}: a page, a script and a style sheet from
  * this bundle, nothing else. They hold no mesh data: the page asks the REST API (dumm-rest)
  * for everything, with the token the URL's fragment ({@code #token=…}, never sent to the
- * server) gave it. No third-party code, nothing fetched from elsewhere (Content-Security-Policy
- * 'self').
+ * server) gave it. The only third-party code, xterm.js for the consoles, is fetched from npm by
+ * the build and served from here (vendor/); nothing is loaded from elsewhere
+ * (Content-Security-Policy 'self'; inline styles allowed, which xterm.js sets).
  */
 @Component(service = Servlet.class, property = {
         "osgi.http.whiteboard.servlet.pattern=" + UiServlet.PATTERN,
@@ -33,7 +34,11 @@ public final class UiServlet extends HttpServlet {
             "index.html", "text/html;charset=utf-8",
             "app.js", "text/javascript;charset=utf-8",
             "graph.js", "text/javascript;charset=utf-8",
-            "style.css", "text/css;charset=utf-8");
+            "consoles.js", "text/javascript;charset=utf-8",
+            "style.css", "text/css;charset=utf-8",
+            "vendor/xterm.js", "text/javascript;charset=utf-8",
+            "vendor/addon-fit.js", "text/javascript;charset=utf-8",
+            "vendor/xterm.css", "text/css;charset=utf-8");
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -61,7 +66,7 @@ public final class UiServlet extends HttpServlet {
         resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setHeader("X-Frame-Options", "DENY");
         resp.setHeader("Referrer-Policy", "no-referrer");
-        resp.setHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        resp.setHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
     }

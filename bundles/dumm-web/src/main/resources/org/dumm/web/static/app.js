@@ -143,6 +143,7 @@ function onSelect(item) {
       button('Stop', () => act('stop ' + g.name, () => api('POST', '/guests/' + n + '/stop')));
       button('Pause', () => act('pause ' + g.name, () => api('POST', '/guests/' + n + '/pause')));
     }
+    if (g.state === 'RUNNING') button('Console', () => consoles.open(g.name));
     if (g.state === 'PAUSED') button('Resume', () => act('resume ' + g.name, () => api('POST', '/guests/' + n + '/resume')));
     button('Add interface', () => act('add interface to ' + g.name, () => api('POST', '/guests/' + n + '/interfaces', {name: nextIface(g)})));
     button('Delete', () => {
@@ -224,9 +225,10 @@ function form(id, fn) {
   });
 }
 
-let graph;
+let graph, consoles;
 window.addEventListener('DOMContentLoaded', () => {
   graph = new Graph($('graph'), {select: selectHandler, connect: onConnect});
+  consoles = new Consoles($('consoles'), $('console-tabs'), $('console-panes'), token, say);
   if (!token) {
     say('no token: open the URL ./dumm web prints (…/dumm/ui/#token=…)', true);
     return;

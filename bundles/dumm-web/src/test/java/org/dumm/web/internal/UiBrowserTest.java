@@ -23,6 +23,7 @@ import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
@@ -40,7 +41,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * served with the REST servlets by Jetty over an embedded mesh on the real drivers and UML
  * backend. The page loads without console errors; a guest, a bridge and a link made through the
  * mesh (as the console would) appear in the graph within a second; the page starts the guest,
- * runs {@code hostname} in its exec box, makes a bridge, and a drag from the guest onto it makes
+ * runs {@code hostname} in its exec box and in a console tab (xterm.js), makes a bridge, and a drag from the guest onto it makes
  * a link on the host. Screenshots go to target/screenshots/. Names start with {@code dmw}.
  */
 public class UiBrowserTest {
@@ -141,6 +142,17 @@ public class UiBrowserTest {
                 .until(d -> d.findElement(By.id("exec-output")).getText().contains("[exit 0]"));
         assertTrue(browser.findElement(By.id("exec-output")).getText(),
                 browser.findElement(By.id("exec-output")).getText().contains("\ndmww\n"));
+
+        // a console tab: xterm.js on the guest's console; what is typed runs there
+        buttonNamed("Console").click();
+        WebElement keys = await(".console-pane[data-guest='dmww'] textarea.xterm-helper-textarea", Duration.ofSeconds(5));
+        Thread.sleep(500);
+        keys.sendKeys("echo dmw-$((6*7)); hostname" + Keys.ENTER);
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(
+                By.cssSelector(".console-pane[data-guest='dmww'] .xterm-rows")).getText().contains("dmw-42"));
+        String screen = browser.findElement(By.cssSelector(".console-pane[data-guest='dmww'] .xterm-rows")).getText();
+        assertTrue(screen, screen.contains("dmw-42\ndmww"));
+        shot("ui-console");
 
         // a bridge from the form, then a drag from the guest onto it makes a link on the host
         browser.findElement(By.id("bridge-name")).sendKeys("dmwwbr1");
