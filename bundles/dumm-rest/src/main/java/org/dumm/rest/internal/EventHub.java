@@ -45,7 +45,7 @@ public final class EventHub implements EventHandler {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("topic", event.getTopic());
         for (String k : event.getPropertyNames()) {
-            if (k.equals(EventConstants.EVENT_TOPIC)) {
+            if (!published(k)) {
                 continue;
             }
             Object v = event.getProperty(k);
@@ -62,6 +62,17 @@ public final class EventHub implements EventHandler {
             ring.addLast(new Numbered(last, event.getTopic(), data));
             notifyAll();
         }
+    }
+
+    /**
+     * Whether a property goes to clients: Dumm's own, not what EventAdmin adds (Felix's adds
+     * {@code subject}, the poster's JAAS subject with its principals, and {@code timestamp}) nor
+     * the topic, bundle and service properties of the spec.
+     */
+    static boolean published(String key) {
+        return !(key.equals("subject") || key.equals("timestamp") || key.startsWith("event.")
+                || key.startsWith("bundle") || key.startsWith("service.") || key.equals("exception")
+                || key.startsWith("exception."));
     }
 
     /** Wakes every waiting stream (so it sees that it is closed). */

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertNull;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.dumm.api.DummEvents;
 import org.junit.Test;
@@ -33,6 +34,17 @@ public class EventHubTest {
         assertEquals(1, hub.after(1, 0).size() - 2);   // 2,3,4: event 2 is still in the ring
         assertNull("event 1 is gone: reload", hub.after(0, 0));
         assertNull("from the future (numbers restarted): reload", hub.after(9, 0));
+    }
+
+    @Test
+    public void onlyDummsPropertiesGoOut() throws Exception {
+        EventHub hub = new EventHub();
+        hub.handleEvent(new Event(DummEvents.IFACE_CONNECTED, Map.of(DummEvents.NAME, "dmwa", DummEvents.IFACE, "eth0",
+                DummEvents.BRIDGE, "dmwbr0", "subject", "Subject: Principal: UserPrincipal[dumm]",
+                "timestamp", 17L, "bundle.id", 3L)));
+        Map<String, Object> data = hub.after(0, 0).get(0).data();
+        assertEquals(Set.of("topic", "name", "iface", "bridge", "time", "seq"), data.keySet());
+        assertEquals("eth0", data.get("iface"));
     }
 
     @Test
