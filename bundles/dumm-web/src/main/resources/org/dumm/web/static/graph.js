@@ -146,7 +146,10 @@ class Graph {
       if (!moved) { this.select(n); return; }
       if (n.kind !== 'guest') return;
       const p = this.point(ev);
-      const target = [...this.nodes.values()].find(b => b.kind === 'bridge' && Math.abs(b.x - p.x) < 32 && Math.abs(b.y - p.y) < 18);
+      // the bridge under the pointer (as drawn now: the layout may have moved it meanwhile)
+      const hit = document.elementFromPoint(ev.clientX, ev.clientY);
+      const el = hit && hit.closest && hit.closest('g.node.bridge');
+      const target = el ? this.nodes.get(el.getAttribute('data-id')) : null;
       if (target) this.on.connect(n.name, target.name);
       else { n.x = p.x; n.y = p.y; n.fixed = true; this.draw(); }
     };

@@ -76,21 +76,35 @@ public class UiBrowserTest {
         Files.createDirectories(SHOTS);
     }
 
-    @After
-    public void tearDown() throws Exception {
-        try {
+    /** Around @Before/@After: a screenshot of a failure, then the browser goes (after the mesh). */
+    @org.junit.Rule
+    public final org.junit.rules.TestWatcher onFailure = new org.junit.rules.TestWatcher() {
+        @Override
+        protected void failed(Throwable e, org.junit.runner.Description d) {
+            try {
+                shot("failure");
+            } catch (Exception ignored) {
+                // no browser
+            }
+        }
+
+        @Override
+        protected void finished(org.junit.runner.Description d) {
             if (browser != null) {
                 browser.quit();
             }
+        }
+    };
+
+    @After
+    public void tearDown() throws Exception {
+        try {
+            if (server != null) {
+                server.close();
+            }
         } finally {
-            try {
-                if (server != null) {
-                    server.close();
-                }
-            } finally {
-                if (mesh != null) {
-                    mesh.close();
-                }
+            if (mesh != null) {
+                mesh.close();
             }
         }
     }
@@ -159,7 +173,8 @@ public class UiBrowserTest {
         browser.findElement(By.cssSelector("#bridge-form button")).click();
         await("g.node[data-id='bridge:dmwwbr1']", Duration.ofSeconds(5));
         assertTrue(Files.exists(Path.of("/sys/class/net/dmwwbr1/bridge")));
-        Thread.sleep(2500);
+        settle("g.node[data-id='bridge:dmwwbr1'] rect");
+        settle("g.node[data-id='guest:dmww'] circle");
         WebElement guest = browser.findElement(By.cssSelector("g.node[data-id='guest:dmww'] circle"));
         WebElement bridge = browser.findElement(By.cssSelector("g.node[data-id='bridge:dmwwbr1'] rect"));
         new Actions(browser).clickAndHold(guest).moveByOffset(5, 5).moveToElement(bridge).release().perform();
@@ -179,6 +194,20 @@ public class UiBrowserTest {
         List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
         assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    /** Waits until the layout has stopped moving the element (same place for half a second). */
+    private void settle(String css) throws InterruptedException {
+        org.openqa.selenium.Point last = null;
+        for (int i = 0; i < 40; i++) {
+            org.openqa.selenium.Point p = browser.findElement(By.cssSelector(css)).getLocation();
+            if (p.equals(last)) {
+                return;
+            }
+            last = p;
+            Thread.sleep(500);
+        }
+        throw new AssertionError(css + " never stopped moving");
     }
 
     private WebElement buttonNamed(String label) {
