@@ -172,8 +172,9 @@ class Graph {
         const b = nodes[j];
         let dx = a.x - b.x, dy = a.y - b.y;
         const d2 = Math.max(dx * dx + dy * dy, 1);
-        if (d2 > 9 * k * k) continue;
-        const f = k * k / d2 * .05;
+        const bridges = a.kind === 'bridge' && b.kind === 'bridge';   // keep segments apart
+        if (d2 > 9 * k * k && !bridges) continue;
+        const f = k * k / d2 * (bridges ? .4 : .05);
         a.vx += dx * f; a.vy += dy * f; b.vx -= dx * f; b.vy -= dy * f;
       }
     }

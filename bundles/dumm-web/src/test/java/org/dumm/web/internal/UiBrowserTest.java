@@ -110,7 +110,7 @@ public class UiBrowserTest {
     }
 
     private WebElement await(String css, Duration within) {
-        return new WebDriverWait(browser, within).until(d -> {
+        return new WebDriverWait(browser, within).pollingEvery(Duration.ofMillis(20)).until(d -> {
             List<WebElement> found = d.findElements(By.cssSelector(css));
             return found.isEmpty() ? null : found.get(0);
         });
@@ -208,6 +208,47 @@ public class UiBrowserTest {
             Thread.sleep(500);
         }
         throw new AssertionError(css + " never stopped moving");
+    }
+
+    @Test
+    public void aHundredGuestsStayLive() throws Exception {
+        for (int b = 0; b < 5; b++) {
+            mesh.mesh.createBridge("dmwhb" + b);
+        }
+        for (int g = 0; g < 100; g++) {
+            mesh.mesh.createGuest(GuestDefinition.named("dmwh" + g));
+            mesh.mesh.addInterface("dmwh" + g, "eth0", "dmwhb" + (g % 5), null, Transport.TUNTAP);
+        }
+        long t0 = System.nanoTime();
+        browser.get("http://127.0.0.1:" + server.port + UiServlet.PREFIX + "/#token=" + server.token());
+        new WebDriverWait(browser, Duration.ofSeconds(20)).pollingEvery(Duration.ofMillis(20))
+                .until(d -> d.findElements(By.cssSelector("line.link")).size() == 100);
+        long loadMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(100, browser.findElements(By.cssSelector("g.node.guest")).size());
+        List<Long> lags = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long t = System.nanoTime();
+            mesh.mesh.connect("dmwh" + i, "eth0", "dmwhb" + ((i + 1) % 5));
+            await("g.node[data-id='guest:dmwh" + i + "']", Duration.ofSeconds(1));
+            String want = "dmwhb" + ((i + 1) % 5);
+            int n = i;
+            new WebDriverWait(browser, Duration.ofSeconds(2)).pollingEvery(Duration.ofMillis(10)).until(d ->
+                    Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+                            "const l = [...document.querySelectorAll('line.link')].find(e => e.dataset.id === arguments[0]);"
+                            + "return !!l && l.querySelector('title').textContent.includes(' on ' + arguments[1]);",
+                            "link:dmwh" + n + "/eth0", want)));
+            lags.add((System.nanoTime() - t) / 1_000_000);
+        }
+        java.util.Collections.sort(lags);
+        shot("ui-100-guests");
+        String report = "100 guests, 5 bridges: page loaded and drawn in " + loadMs + " ms; a connect in the mesh"
+                + " to the page redrawn: median " + lags.get(5) + " ms, max " + lags.get(9) + " ms (10)";
+        System.out.println(report);
+        Files.writeString(SHOTS.resolve("ui-100-guests.txt"), report + "\n");
+        assertTrue(report, lags.get(9) < 1000);
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
     }
 
     private WebElement buttonNamed(String label) {
