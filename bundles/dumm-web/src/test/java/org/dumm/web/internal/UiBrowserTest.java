@@ -168,6 +168,29 @@ public class UiBrowserTest {
         assertTrue(screen, screen.contains("dmw-42\ndmww"));
         shot("ui-console");
 
+        // a second guest, started by the mesh, in a second tab; the first tab keeps its screen
+        mesh.mesh.createGuest(GuestDefinition.named("dmwv"));
+        mesh.mesh.startGuest("dmwv");
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> "RUNNING".equals(
+                d.findElement(By.cssSelector("g.node[data-id='guest:dmwv']")).getAttribute("data-state")));
+        Thread.sleep(1500);
+        browser.findElement(By.cssSelector("g.node[data-id='guest:dmwv'] circle")).click();
+        buttonNamed("Console").click();
+        WebElement keys2 = await(".console-pane[data-guest='dmwv'] textarea.xterm-helper-textarea", Duration.ofSeconds(5));
+        Thread.sleep(500);
+        keys2.sendKeys("hostname" + Keys.ENTER);
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> d.findElement(
+                By.cssSelector(".console-pane[data-guest='dmwv'] .xterm-rows")).getText().contains("hostname\ndmwv"));
+        assertEquals(2, browser.findElements(By.cssSelector("#console-tabs button")).size());
+        browser.findElement(By.cssSelector("#console-tabs button[data-guest='dmww']")).click();
+        assertTrue(browser.findElement(By.cssSelector(".console-pane[data-guest='dmww'] .xterm-rows")).getText().contains("dmw-42"));
+        browser.findElement(By.cssSelector("#console-tabs button[data-guest='dmwv'] .close")).click();
+        assertEquals(1, browser.findElements(By.cssSelector("#console-tabs button")).size());
+        mesh.mesh.deleteGuest("dmwv", true);
+        await("g.node[data-id='guest:dmww']", Duration.ofSeconds(1));
+        new WebDriverWait(browser, Duration.ofSeconds(2)).until(d ->
+                d.findElements(By.cssSelector("g.node[data-id='guest:dmwv']")).isEmpty());
+
         // a bridge from the form, then a drag from the guest onto it makes a link on the host
         browser.findElement(By.id("bridge-name")).sendKeys("dmwwbr1");
         browser.findElement(By.cssSelector("#bridge-form button")).click();
