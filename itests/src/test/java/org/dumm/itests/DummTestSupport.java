@@ -107,6 +107,7 @@ public abstract class DummTestSupport {
         options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", freePort()));
         options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", freePort()));
         options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", freePort()));
+        options.add(editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", freePort()));
         // A device marker of this run's own, so that nothing a test does (or cleans up) can touch
         // the devices of a Dumm running on the host; test classes may set their own after this.
         options.add(editConfigurationFilePut("etc/org.dumm.cfg", "deviceAliasPrefix", Isolation.aliasPrefix("feat")));
