@@ -1,0 +1,181 @@
+package org.dumm.shell.command;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.apache.karaf.shell.support.table.ShellTable;
+import org.dumm.api.DummException;
+import org.dumm.lab.LabChange;
+import org.dumm.lab.LabInfo;
+import org.dumm.lab.LabLink;
+import org.dumm.lab.LabOptions;
+import org.dumm.lab.LabPlan;
+import org.dumm.lab.LabService;
+
+/** The lab-* commands: thin, on the LabService of bundle dumm-lab. */
+public final class LabCommands {
+
+    private LabCommands() {
+    }
+
+    /** Base of the lab commands: the LabService reference. */
+    public abstract static class LabCommand implements Action {
+        @Reference
+        protected LabService labs;
+    }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-apply", description = "Applies a Netkit/Kathara lab directory: creates it, or reconciles it live")
+    public static class Apply extends LabCommand {
+        @Argument(index = 0, name = "path", description = "Lab directory (with lab.conf)", required = true)
+        @Completion(FileCompleter.class)
+        String path;
+
+        @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+        List<String> trailing;
+
+        @Option(name = "--dry-run", description = "Print the plan only")
+        boolean dryRun;
+
+        @Option(name = "--name", description = "The lab's name (default: LAB_NAME, else the directory's name)")
+        String name;
+
+        @Option(name = "--image", description = "IMAGE=MASTER: the Dumm master for a lab image (repeatable)", multiValued = true)
+        List<String> image;
+
+        @Override
+        public Object execute() {
+            TrailingOptions.applyAll(this, trailing);
+            Map<String, String> images = new LinkedHashMap<>();
+            if (image != null) {
+                for (String i : image) {
+                    int eq = i.indexOf('=');
+                    if (eq <= 0 || eq == i.length() - 1) {
+                        throw new DummException(DummException.Reason.INVALID_ARGUMENT, "--image takes IMAGE=MASTER, not '" + i + "'");
+                    }
+                    images.put(i.substring(0, eq), i.substring(eq + 1));
+                }
+            }
+            LabOptions options = new LabOptions(name, images);
+            Path source = Path.of(path).toAbsolutePath();
+            long t0 = System.nanoTime();
+            LabPlan plan = dryRun ? labs.plan(source, options)
+                    : labs.apply(source, options, line -> System.out.println("  " + line));
+            plan.warnings().forEach(w -> System.out.println("warning: " + w));
+            if (plan.empty()) {
+                System.out.println("lab " + plan.lab() + ": nothing to change");
+                return null;
+            }
+            System.out.println((dryRun ? "plan for lab " : "applied to lab ") + plan.lab()
+                    + (plan.firstApply() ? " (new)" : "") + ": " + plan.changes().size() + " change(s)");
+            for (LabChange c : plan.changes()) {
+                System.out.println("  " + c);
+            }
+            if (!dryRun) {
+                System.out.println("done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            }
+            return null;
+        }
+    }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-destroy", description = "Deletes a lab's guests and segments, from its remembered state")
+    public static class Destroy extends LabCommand {
+        @Argument(index = 0, name = "lab", description = "Lab name or source directory", required = true)
+        String lab;
+
+        @Override
+        public Object execute() {
+            labs.destroy(lab, line -> System.out.println("  " + line));
+            System.out.println("lab " + lab + " destroyed");
+            return null;
+        }
+    }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-list", description = "Lists the labs Dumm remembers, with their devices' states")
+    public static class ListLabs extends LabCommand {
+        @Option(name = "--json", description = "JSON for scripts")
+        boolean json;
+
+        @Override
+        public Object execute() {
+            List<LabInfo> all = labs.labs();
+            if (json) {
+                System.out.println(Views.json(all));
+                return null;
+            }
+            ShellTable table = new ShellTable();
+            table.column("Name");
+            table.column("Devices");
+            table.column("Running");
+            table.column("Segments");
+            table.column("Source");
+            for (LabInfo l : all) {
+                long running = l.devices().stream().filter(d -> d.state().equals("running")).count();
+                table.addRow().addContent(l.name(), l.devices().size(), running, l.segments().size(), l.source());
+            }
+            table.print(System.out);
+            return null;
+        }
+    }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-info", description = "Shows a lab: devices with state, segments with members and host bridges")
+    public static class Info extends LabCommand {
+        @Argument(index = 0, name = "lab", required = true)
+        String lab;
+
+        @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+        List<String> trailing;
+
+        @Option(name = "--json", description = "JSON for scripts")
+        boolean json;
+
+        @Override
+        public Object execute() {
+            TrailingOptions.applyAll(this, trailing);
+            LabInfo info = labs.info(lab).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND, "no lab " + lab));
+            if (json) {
+                System.out.println(Views.json(info));
+                return null;
+            }
+            System.out.println("lab " + info.name() + " from " + info.source());
+            ShellTable devices = new ShellTable();
+            devices.column("Device");
+            devices.column("Guest");
+            devices.column("State");
+            devices.column("Master");
+            devices.column("Mem");
+            devices.column("Links");
+            for (LabInfo.Device d : info.devices()) {
+                devices.addRow().addContent(d.name(), d.guest(), d.state(), Views.dash(d.master()),
+                        d.memoryMb() == 0 ? "-" : d.memoryMb() + "M", links(d.links()));
+            }
+            devices.print(System.out);
+            ShellTable segments = new ShellTable();
+            segments.column("CD");
+            segments.column("Bridge");
+            segments.column("Members");
+            for (LabInfo.Segment s : info.segments()) {
+                segments.addRow().addContent(s.cd(), s.bridge(), Views.join(s.members()));
+            }
+            segments.print(System.out);
+            return null;
+        }
+
+        private static String links(List<LabLink> links) {
+            return Views.join(links.stream().map(l -> l.iface() + "=" + l.cd() + (l.mac() == null ? "" : "/" + l.mac())).toList());
+        }
+    }
+}
