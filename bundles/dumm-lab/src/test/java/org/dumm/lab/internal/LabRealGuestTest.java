@@ -188,4 +188,30 @@ public class LabRealGuestTest {
         fx.labs.destroy("dmly", Progress.NONE);
         assertTrue(fx.mesh.guests().isEmpty());
     }
+
+    @Test
+    public void a_failing_reapply_leaves_the_mesh_and_the_remembered_lab_as_they_were() throws Exception {
+        Path dir = LabMesh.lab(labs.resolve("dmlrb"), Map.of("lab.conf", "pc1[0]=A\n"));
+        apply(dir, null);
+        Guest pc1 = guest("dmlrb-pc1");
+        LabInfo before = fx.labs.info("dmlrb").orElseThrow();
+        // pc3 (on a new CD, hot-plugged link for pc1 too) would be made, then pc4 fails: its guest name is taken
+        Files.writeString(dir.resolve("lab.conf"), "pc1[0]=A\npc1[1]=C\npc3[0]=C\npc4[0]=A\n");
+        fx.mesh.createGuest(org.dumm.api.GuestDefinition.named("dmlrb-pc4"));
+        List<LabChange> planned = fx.labs.plan(dir, LabOptions.defaults()).changes();
+        DummException e = org.junit.Assert.assertThrows(DummException.class, () -> apply(dir, null));
+        assertTrue(e.getMessage(), e.getMessage().contains("dmlrb-pc4"));
+        assertEquals(Set.of("dmlrb-pc1", "dmlrb-pc4"), Set.copyOf(fx.mesh.guests().stream().map(Guest::name).toList()));
+        assertEquals(1, fx.mesh.bridges().size());
+        assertEquals(1, guest("dmlrb-pc1").interfaces().size());
+        LabMesh.assertUnchanged(pc1, guest("dmlrb-pc1"));
+        assertEquals(before, fx.labs.info("dmlrb").orElseThrow());
+        assertEquals("the remembered state did not move", planned, fx.labs.plan(dir, LabOptions.defaults()).changes());
+
+        fx.mesh.deleteGuest("dmlrb-pc4", true);
+        apply(dir, null);
+        assertEquals(2, guest("dmlrb-pc1").interfaces().size());
+        assertTrue(fx.ping("dmlrb-pc3", "127.0.0.1"));
+        LabMesh.assertUnchanged(pc1, guest("dmlrb-pc1"));
+    }
 }
