@@ -76,13 +76,15 @@ public final class LabCommands {
                 System.out.println("lab " + plan.lab() + ": nothing to change");
                 return null;
             }
-            System.out.println((dryRun ? "plan for lab " : "applied to lab ") + plan.lab()
-                    + (plan.firstApply() ? " (new)" : "") + ": " + plan.changes().size() + " change(s)");
-            for (LabChange c : plan.changes()) {
-                System.out.println("  " + c);
-            }
-            if (!dryRun) {
-                System.out.println("done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            if (dryRun) {
+                System.out.println("plan for lab " + plan.lab() + (plan.firstApply() ? " (new)" : "") + ": "
+                        + plan.changes().size() + " change(s)");
+                for (LabChange c : plan.changes()) {
+                    System.out.println("  " + c);
+                }
+            } else {
+                System.out.println("lab " + plan.lab() + (plan.firstApply() ? " created" : " reconciled") + ": "
+                        + plan.changes().size() + " change(s) in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             }
             return null;
         }
@@ -92,6 +94,7 @@ public final class LabCommands {
     @Command(scope = "dumm", name = "lab-destroy", description = "Deletes a lab's guests and segments, from its remembered state")
     public static class Destroy extends LabCommand {
         @Argument(index = 0, name = "lab", description = "Lab name or source directory", required = true)
+        @Completion(LabNameCompleter.class)
         String lab;
 
         @Override
@@ -134,6 +137,7 @@ public final class LabCommands {
     @Command(scope = "dumm", name = "lab-info", description = "Shows a lab: devices with state, segments with members and host bridges")
     public static class Info extends LabCommand {
         @Argument(index = 0, name = "lab", required = true)
+        @Completion(LabNameCompleter.class)
         String lab;
 
         @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
