@@ -182,4 +182,35 @@ public final class LabCommands {
             return Views.join(links.stream().map(l -> l.iface() + "=" + l.cd() + (l.mac() == null ? "" : "/" + l.mac())).toList());
         }
     }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-graph", description = "Prints a lab's topology: devices, collision domains and links")
+    public static class Graph extends LabCommand {
+        @Argument(index = 0, name = "lab", required = true)
+        @Completion(LabNameCompleter.class)
+        String lab;
+
+        @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
+        List<String> trailing;
+
+        @Option(name = "--dot", description = "Graphviz dot (the default)")
+        boolean dot;
+
+        @Option(name = "--mermaid", description = "A Mermaid flowchart")
+        boolean mermaid;
+
+        @Option(name = "--json", description = "Nodes and edges as JSON")
+        boolean json;
+
+        @Override
+        public Object execute() {
+            TrailingOptions.applyAll(this, trailing);
+            if ((dot ? 1 : 0) + (mermaid ? 1 : 0) + (json ? 1 : 0) > 1) {
+                throw new DummException(DummException.Reason.INVALID_ARGUMENT, "give one of --dot, --mermaid, --json");
+            }
+            LabInfo info = labs.info(lab).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND, "no lab " + lab));
+            System.out.print(mermaid ? LabGraph.mermaid(info) : json ? Views.json(LabGraph.json(info)) + "\n" : LabGraph.dot(info));
+            return null;
+        }
+    }
 }
