@@ -165,6 +165,31 @@ public final class LabConfParser {
         return new Lab(labName, dir.toAbsolutePath().normalize(), metadata, built, deps, warnings);
     }
 
+    /** The lab without the devices named (each must be one of its devices); lab.dep edges to them go too. */
+    public static Lab exclude(Lab lab, java.util.Collection<String> excluded) {
+        if (excluded.isEmpty()) {
+            return lab;
+        }
+        for (String x : excluded) {
+            if (lab.device(x) == null) {
+                throw error("--exclude " + x + ": lab " + lab.name() + " has no such device");
+            }
+        }
+        List<LabDevice> kept = lab.devices().stream().filter(d -> !excluded.contains(d.name())).toList();
+        if (kept.isEmpty()) {
+            throw error("--exclude leaves lab " + lab.name() + " without devices");
+        }
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        lab.dependencies().forEach((dev, on) -> {
+            if (!excluded.contains(dev)) {
+                deps.put(dev, on.stream().filter(o -> !excluded.contains(o)).toList());
+            }
+        });
+        List<String> warnings = new ArrayList<>(lab.warnings());
+        warnings.add("devices left out: " + String.join(" ", new java.util.TreeSet<>(excluded)));
+        return new Lab(lab.name(), lab.source(), lab.metadata(), kept, deps, warnings);
+    }
+
     private static void option(Draft d, String key, String value, String where, List<String> warnings) {
         if (key.matches("\\d+")) {
             int index;

@@ -76,7 +76,7 @@ public class LabServiceImpl implements LabService {
 
     @Override
     public Lab read(Path source, LabOptions options) {
-        return LabConfParser.parse(source, options.name());
+        return LabConfParser.exclude(LabConfParser.parse(source, options.name()), options.exclude());
     }
 
     /** A lab read and resolved: its desired state, its remembered one, and the warnings. */

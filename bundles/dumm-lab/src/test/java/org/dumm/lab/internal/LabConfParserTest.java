@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.dumm.api.DummException;
 import org.dumm.lab.Lab;
@@ -154,5 +155,16 @@ public class LabConfParserTest {
         assertTrue(!other.equals(a) && other.length() <= 15);
         assertTrue(LabNames.segment("averyverylonglabname", "backbone").length() <= 15);
         assertThrows(DummException.class, () -> LabNames.guest("averyverylonglabname", "a_device_name_of_thirty_chars"));
+    }
+
+    @Test
+    public void excluded_devices_and_their_dependencies_are_left_out() throws IOException {
+        Files.writeString(dir.resolve("lab.dep"), "pc1: r1\n");
+        Lab lab = LabConfParser.exclude(parse("r1[0]=A\npc1[0]=A\npc2[0]=A\n"), Set.of("r1"));
+        assertEquals(List.of("pc1", "pc2"), lab.devices().stream().map(LabDevice::name).toList());
+        assertEquals(Map.of("pc1", List.of()), lab.dependencies());
+        assertEquals("devices left out: r1", lab.warnings().get(lab.warnings().size() - 1));
+        assertEquals("--exclude r9: lab my-lab_1 has no such device", assertThrows(DummException.class,
+                () -> LabConfParser.exclude(lab, Set.of("r9"))).getMessage());
     }
 }

@@ -53,6 +53,9 @@ public final class LabCommands {
         @Option(name = "--image", description = "IMAGE=MASTER: the Dumm master for a lab image (repeatable)", multiValued = true)
         List<String> image;
 
+        @Option(name = "--exclude", description = "A device to leave out (repeatable): not created, removed if it was", multiValued = true)
+        List<String> exclude;
+
         @Override
         public Object execute() {
             TrailingOptions.applyAll(this, trailing);
@@ -66,7 +69,7 @@ public final class LabCommands {
                     images.put(i.substring(0, eq), i.substring(eq + 1));
                 }
             }
-            LabOptions options = new LabOptions(name, images);
+            LabOptions options = new LabOptions(name, images, exclude == null ? null : java.util.Set.copyOf(exclude));
             Path source = Path.of(path).toAbsolutePath();
             long t0 = System.nanoTime();
             LabPlan plan = dryRun ? labs.plan(source, options)
