@@ -214,4 +214,20 @@ public class LabRealGuestTest {
         assertTrue(fx.ping("dmlrb-pc3", "127.0.0.1"));
         LabMesh.assertUnchanged(pc1, guest("dmlrb-pc1"));
     }
+
+    @Test
+    public void device_files_served_by_a_web_server_from_the_startup_and_exec_env_sysctl_options() throws Exception {
+        Path dir = LabMesh.lab(labs.resolve("dmlweb"), Map.of(
+                "lab.conf", "web[0]=lan\nweb[env]=GREETING=hello-from-env\nweb[exec]=\"echo $GREETING >/tmp/exec.out\"\n"
+                        + "web[sysctl]=net.ipv4.conf.all.send_redirects=0\npc[0]=lan\npc[exec]=ip route add 10.239.99.0/24 dev eth0\n",
+                "web/var/www/index.html", "<h1>dumm lab page</h1>\n",
+                "web.startup", "ip addr add 10.239.7.1/24 dev eth0\nhttpd -p 80 -h /var/www\n",
+                "pc.startup", "ip addr add 10.239.7.2/24 dev eth0\n"));
+        apply(dir, null);
+        assertEquals("<h1>dumm lab page</h1>", fx.exec("dmlweb-pc", "wget -q -O - http://10.239.7.1/index.html").stdoutText().strip());
+        assertEquals("hello-from-env", fx.exec("dmlweb-web", "cat /tmp/exec.out").stdoutText().strip());
+        assertEquals("0", fx.exec("dmlweb-web", "cat /proc/sys/net/ipv4/conf/all/send_redirects").stdoutText().strip());
+        assertTrue("the exec option ran after the startup file",
+                fx.exec("dmlweb-pc", "ip route").stdoutText().contains("10.239.99.0/24 dev eth0"));
+    }
 }
