@@ -230,4 +230,20 @@ public class LabRealGuestTest {
         assertTrue("the exec option ran after the startup file",
                 fx.exec("dmlweb-pc", "ip route").stdoutText().contains("10.239.99.0/24 dev eth0"));
     }
+
+    @Test
+    public void a_device_bridging_four_interfaces_and_routes_added_at_run_time() throws Exception {
+        Path dir = LabMesh.lab(labs.resolve("dmlbr"), Map.of(
+                "lab.conf", "sw[0]=A\nsw[1]=B\nsw[2]=C\nsw[3]=D\npc1[0]=A\npc2[0]=D\n",
+                "sw.startup", "brctl addbr br0\nfor i in 0 1 2 3; do brctl addif br0 eth$i; done\nip link set br0 up\n",
+                "pc1.startup", "ip addr add 10.239.8.1/24 dev eth0\n# ip route add 10.239.9.0/24 via 10.239.8.2\n",
+                "pc2.startup", "ip addr add 10.239.8.2/24 dev eth0\nip addr add 10.239.9.2/24 dev eth0\n"));
+        apply(dir, null);
+        assertEquals(fx.exec("dmlbr-sw", "cat /var/log/startup.log").stdoutText(), "4",
+                fx.exec("dmlbr-sw", "ls /sys/class/net/br0/brif | wc -l").stdoutText().strip());
+        assertTrue("pc1 on A reaches pc2 on D through the bridge in sw", fx.ping("dmlbr-pc1", "10.239.8.2"));
+        assertFalse("the route is commented out", fx.ping("dmlbr-pc1", "10.239.9.2"));
+        assertEquals(0, fx.exec("dmlbr-pc1", "ip route add 10.239.9.0/24 via 10.239.8.2").exitStatus());
+        assertTrue("route added at run time", fx.ping("dmlbr-pc1", "10.239.9.2"));
+    }
 }
