@@ -28,6 +28,22 @@ public final class LabCommands {
     private LabCommands() {
     }
 
+    /**
+     * The guest of {@code device} in {@code lab} (the commands' {@code --lab LAB DEV}), or
+     * {@code device} itself when no lab is given.
+     */
+    static String guest(LabService labs, String lab, String device) {
+        if (lab == null) {
+            return device;
+        }
+        if (labs == null) {
+            throw new DummException(DummException.Reason.INVALID_STATE, "--lab needs feature dumm-lab");
+        }
+        LabInfo info = labs.info(lab).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND, "no lab " + lab));
+        return info.devices().stream().filter(d -> d.name().equals(device)).findFirst().map(LabInfo.Device::guest)
+                .orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND, "lab " + lab + " has no device " + device));
+    }
+
     /** Base of the lab commands: the LabService reference. */
     public abstract static class LabCommand implements Action {
         @Reference
