@@ -8,10 +8,12 @@ import java.io.PrintStream;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 import org.dumm.api.ConsoleSession;
+import org.dumm.lab.LabService;
 
 @Service
 @Command(scope = "dumm", name = "console", description = "Attaches to a guest's console; Ctrl-] detaches")
@@ -24,6 +26,13 @@ public class ConsoleCommand extends MeshCommand {
     @Completion(GuestNameCompleter.class)
     String guest;
 
+    @Option(name = "--lab", description = "The guest is this lab's device: give the device's name instead of the guest's")
+    String lab;
+
+    /** Optional: the commands work without feature dumm-lab, --lab then fails. */
+    @Reference(optional = true)
+    LabService labs;
+
     @Reference
     Session session;
 
@@ -31,6 +40,7 @@ public class ConsoleCommand extends MeshCommand {
     public Object execute() throws Exception {
         PrintStream out = session.getConsole();
         InputStream keyboard = session.getKeyboard();
+        String guest = LabCommands.guest(labs, lab, this.guest);
         try (ConsoleSession console = mesh.console(guest)) {
             out.println("connected to " + guest + " (" + console.device() + "); Ctrl-] detaches");
             out.flush();

@@ -7,10 +7,12 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.dumm.api.CommandLine;
 import org.dumm.api.DummException;
 import org.dumm.api.ExecResult;
+import org.dumm.lab.LabService;
 
 @Service
 @Command(scope = "dumm", name = "exec", description = "Runs a command in a guest; fails when the command exits non-zero")
@@ -19,6 +21,13 @@ public class ExecCommand extends MeshCommand {
     @Argument(index = 0, name = "guest", required = true)
     @Completion(GuestNameCompleter.class)
     String guest;
+
+    @Option(name = "--lab", description = "The guest is this lab's device: give the device's name instead of the guest's")
+    String lab;
+
+    /** Optional: the commands work without feature dumm-lab, --lab then fails. */
+    @Reference(optional = true)
+    LabService labs;
 
     @Argument(index = 1, name = "command", description = "One word: a command line for /bin/sh -c; several: a command and its arguments, each passed as one", required = true, multiValued = true)
     List<String> command;
@@ -31,6 +40,7 @@ public class ExecCommand extends MeshCommand {
 
     @Override
     public Object execute() {
+        String guest = LabCommands.guest(labs, lab, this.guest);
         if (wait) {
             mesh.awaitStartup(guest, Duration.ofSeconds(180));
         }

@@ -6,11 +6,13 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.dumm.api.DummException;
 import org.dumm.api.Guest;
 import org.dumm.api.Iface;
+import org.dumm.lab.LabService;
 
 @Service
 @Command(scope = "dumm", name = "guest-info", description = "Shows one guest and its interfaces")
@@ -19,6 +21,13 @@ public class GuestInfoCommand extends MeshCommand {
     @Argument(index = 0, name = "name", required = true)
     @Completion(GuestNameCompleter.class)
     String name;
+
+    @Option(name = "--lab", description = "The guest is this lab's device: give the device's name instead of the guest's")
+    String lab;
+
+    /** Optional: the commands work without feature dumm-lab, --lab then fails. */
+    @Reference(optional = true)
+    LabService labs;
 
 
     @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
@@ -29,6 +38,7 @@ public class GuestInfoCommand extends MeshCommand {
     @Override
     public Object execute() {
         TrailingOptions.applyAll(this, trailing);
+        String name = LabCommands.guest(labs, lab, this.name);
         Guest g = mesh.guest(name).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND,
                 "guest '" + name + "' does not exist"));
         if (json) {

@@ -64,6 +64,13 @@ final class TrailingOptions {
                     } catch (NumberFormatException e) {
                         throw new DummException(Reason.INVALID_ARGUMENT, "option " + name + " needs a number, not '" + value + "'");
                     }
+                } else if (field.getType() == List.class) {
+                    // a repeatable option (multiValued): each occurrence adds one value
+                    @SuppressWarnings("unchecked")
+                    List<String> values = (List<String>) field.get(command);
+                    List<String> more = values == null ? new ArrayList<>() : new ArrayList<>(values);
+                    more.add(value);
+                    field.set(command, more);
                 } else {
                     field.set(command, value);
                 }

@@ -49,4 +49,12 @@ public class TrailingOptionsTest {
             assertTrue(e.getMessage().contains("number"));
         }
     }
+
+    @Test
+    public void aRepeatableOptionCollectsEachValue() {
+        LabCommands.Apply a = new LabCommands.Apply();
+        TrailingOptions.applyAll(a, List.of("--image", "kathara/base=busybox", "--dry-run", "--image=frr=deb"));
+        assertEquals(List.of("kathara/base=busybox", "frr=deb"), a.image);
+        assertTrue(a.dryRun);
+    }
 }

@@ -1,0 +1,27 @@
+package org.dumm.lab;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One device of a lab as its source describes it: its links (eth0, eth1, ... in order) and its
+ * own options. Null option values mean "not given" (Dumm's default applies).
+ *
+ * @param memoryMb memory in MiB, 0 when not given
+ * @param image    the lab's image name (Kathará/Docker), mapped to a Dumm master, or null
+ * @param ipv6     true, false, or null when not given
+ * @param exec     commands run after the startup files, in order
+ * @param sysctls  {@code net.*} settings as {@code key=value}, in order
+ * @param env      environment of the startup files and exec commands
+ * @param shell    the shell of the startup files, or null (Kathará's /bin/bash, else /bin/sh)
+ */
+public record LabDevice(String name, List<LabLink> links, int memoryMb, String image, Boolean ipv6,
+                        List<String> exec, List<String> sysctls, Map<String, String> env, String shell) {
+
+    public LabDevice {
+        links = List.copyOf(links);
+        exec = List.copyOf(exec);
+        sysctls = List.copyOf(sysctls);
+        env = Map.copyOf(env);
+    }
+}
