@@ -12,9 +12,11 @@ import java.util.List;
  * @param detail     the output that goes with {@code failure}, or {@code ""}
  * @param millis     wall time of the scenario
  * @param log        the console log: every command echoed with its output and verdict
+ * @param description the scenario's description.txt (an HTML fragment), or {@code ""}
+ * @param diagram    absolute path of the image DIAGRAM names, when the scenario has it, else null
  */
 public record ScenarioResult(String category, String name, Verdict verdict, String failure, String detail,
-                             long millis, List<String> log) {
+                             long millis, List<String> log, String description, String diagram) {
 
     /** How a scenario ended. */
     public enum Verdict { PASSED, FAILED, ERROR }
@@ -22,6 +24,7 @@ public record ScenarioResult(String category, String name, Verdict verdict, Stri
     public ScenarioResult {
         log = List.copyOf(log);
         detail = detail == null ? "" : detail;
+        description = description == null ? "" : description;
     }
 
     public boolean passed() {

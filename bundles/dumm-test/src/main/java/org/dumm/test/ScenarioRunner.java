@@ -21,4 +21,10 @@ public interface ScenarioRunner {
 
     /** Writes {@code report} as JUnit XML: one testcase per scenario, the first failing line as failure message. */
     void writeJUnit(RunReport report, Path file);
+
+    /**
+     * Writes {@code report} as HTML into {@code dir}: {@code index.html} (counts per category, each
+     * scenario's verdict and time) and a page per scenario (description, diagram, console log).
+     */
+    void writeHtml(RunReport report, Path dir);
 }

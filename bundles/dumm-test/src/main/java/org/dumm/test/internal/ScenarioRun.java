@@ -41,6 +41,8 @@ final class ScenarioRun {
     private final List<String> log = new ArrayList<>();
     private final Map<String, String> captured = new LinkedHashMap<>();
     private String failure;
+    private String description = "";
+    private String diagram;
     private String detail = "";
 
     ScenarioRun(Mesh mesh, RunOptions options, Consumer<String> progress) {
@@ -54,6 +56,11 @@ final class ScenarioRun {
         String name = found.dir().getFileName().toString();
         try {
             Scenario s = ScenarioParser.read(found);
+            description = s.description();
+            String image = s.conf().get("DIAGRAM");
+            if (!image.isBlank() && !image.contains("/") && Files.isRegularFile(s.dir().resolve(image))) {
+                diagram = s.dir().resolve(image).toString();
+            }
             s.conf().warnings().forEach(w -> log("warning: " + w));
             Placeholders ph = Placeholders.of(mesh.guests(), options.guestPrefix());
             checkGuests(s);
@@ -88,7 +95,7 @@ final class ScenarioRun {
 
     private ScenarioResult result(ScenarioParser.Found found, String name, Verdict v, long t0) {
         return new ScenarioResult(found.category(), name, v, v == Verdict.PASSED ? null : failure, detail,
-                (System.nanoTime() - t0) / 1_000_000, log);
+                (System.nanoTime() - t0) / 1_000_000, log, description, diagram);
     }
 
     private String templateName() {

@@ -34,7 +34,8 @@ public class ScenarioRunnerImpl implements ScenarioRunner {
             try {
                 found = ScenarioParser.find(path);
             } catch (IllegalArgumentException e) {
-                results.add(new ScenarioResult("", path.toString(), ScenarioResult.Verdict.ERROR, e.getMessage(), "", 0, List.of()));
+                results.add(new ScenarioResult("", path.toString(), ScenarioResult.Verdict.ERROR, e.getMessage(), "", 0, List.of(),
+                        "", null));
                 progress.accept("ERROR  " + e.getMessage());
                 if (options.stopOnFail()) {
                     break;
@@ -59,5 +60,10 @@ public class ScenarioRunnerImpl implements ScenarioRunner {
     @Override
     public void writeJUnit(RunReport report, Path file) {
         JUnitXml.write(report, file);
+    }
+
+    @Override
+    public void writeHtml(RunReport report, Path dir) {
+        HtmlReport.write(report, dir);
     }
 }
