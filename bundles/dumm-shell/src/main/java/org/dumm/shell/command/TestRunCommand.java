@@ -27,6 +27,10 @@ public class TestRunCommand implements Action {
     @Completion(FileCompleter.class)
     String junit;
 
+    @Option(name = "--html", description = "Write an HTML report into directory DIR")
+    @Completion(FileCompleter.class)
+    String html;
+
     @Option(name = "--prefix", description = "Guest name = PREFIX + the scenario's host name (default none)")
     String prefix;
 
@@ -50,6 +54,10 @@ public class TestRunCommand implements Action {
         if (junit != null) {
             runner.writeJUnit(report, Path.of(junit));
             System.out.println("JUnit report: " + junit);
+        }
+        if (html != null) {
+            runner.writeHtml(report, Path.of(html));
+            System.out.println("HTML report: " + Path.of(html, "index.html"));
         }
         if (report.failed() > 0) {
             throw new DummException(DummException.Reason.INVALID_STATE, report.failed() + " scenario(s) failed");

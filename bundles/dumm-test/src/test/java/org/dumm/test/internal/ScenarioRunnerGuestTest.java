@@ -269,5 +269,11 @@ public class ScenarioRunnerGuestTest {
         assertEquals("evaltest.dat:2: moon::swanctl --list-sas::net-net.*ESTABLISHED::YES", failure.getAttribute("message"));
         assertEquals(0, ((Element) cases.item(0)).getElementsByTagName("failure").getLength());
         assertEquals(1, ((Element) cases.item(2)).getElementsByTagName("error").getLength());
+
+        Path html = work.resolve("report/html");
+        runner.writeHtml(report, html);
+        String page = Files.readString(html.resolve("ikev2_b-net2net-wrong-psk.html"));
+        assertTrue(page, page.contains("FAILED (0 matching lines)"));
+        assertTrue(Files.readString(html.resolve("index.html")).contains("1 passed, 2 failed"));
     }
 }
