@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <linux/netlink.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -63,7 +64,7 @@
  * child may keep its stdout open before the answer goes out anyway. */
 #define GRACE_MS 100
 
-enum { OP_PING = 1, OP_EXEC = 2, OP_SYNC = 3, OP_IFDOWN = 4, OP_RENAME = 5, OP_IFUP = 6 };
+enum { OP_PING = 1, OP_EXEC = 2, OP_SYNC = 3, OP_IFDOWN = 4, OP_RENAME = 5, OP_IFUP = 6, OP_NETLINK = 7 };
 enum { F_TIMEDOUT = 1, F_TRUNCATED = 2, F_AGENT_ERROR = 4 };
 
 static const char *const JOB_ENV[] = {
@@ -554,6 +555,61 @@ static void op_rename(uint32_t id, const char *from, const char *to) {
     }
 }
 
+/* Hands rtnetlink requests the host built (whole nlmsghdr messages, each asking for an ack) to
+ * this kernel and answers with every message the kernel sent back, raw: the host parses acks
+ * and error texts itself. Used for carrier (operstate) and traffic control on the guest's own
+ * interfaces; a qdisc kind not yet loaded makes the kernel run modprobe, which this waits for. */
+static void op_netlink(uint32_t id, const unsigned char *msgs, uint32_t len) {
+    int expected = 0;
+    for (uint32_t pos = 0; pos + sizeof(struct nlmsghdr) <= len; ) {
+        const struct nlmsghdr *h = (const void *)(msgs + pos);
+        if (h->nlmsg_len < sizeof(struct nlmsghdr) || pos + h->nlmsg_len > len) {
+            reply_error(id, OP_NETLINK, "malformed netlink request at byte %u", pos);
+            return;
+        }
+        if (h->nlmsg_flags & NLM_F_ACK) expected++;
+        pos += NLMSG_ALIGN(h->nlmsg_len);
+    }
+    int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (s < 0) {
+        reply_error(id, OP_NETLINK, "netlink socket: %s", strerror(errno));
+        return;
+    }
+    int one = 1;
+    setsockopt(s, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    setsockopt(s, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+    struct timeval tv = {10, 0};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(s, msgs, len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        reply_error(id, OP_NETLINK, "netlink send: %s", strerror(errno));
+        close(s);
+        return;
+    }
+    struct buf answers = {0};
+    static unsigned char rb[65536];
+    while (expected > 0) {
+        ssize_t n = recv(s, rb, sizeof rb, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            reply_error(id, OP_NETLINK, "netlink receive: %s", strerror(errno));
+            free(answers.data);
+            close(s);
+            return;
+        }
+        for (ssize_t pos = 0; pos + (ssize_t)sizeof(struct nlmsghdr) <= n; ) {
+            const struct nlmsghdr *h = (const void *)(rb + pos);
+            if (h->nlmsg_len < sizeof(struct nlmsghdr) || pos + (ssize_t)h->nlmsg_len > n) break;
+            if (h->nlmsg_type == NLMSG_ERROR) expected--;
+            pos += NLMSG_ALIGN(h->nlmsg_len);
+        }
+        if (buf_add(&answers, rb, (size_t)n)) break;
+    }
+    close(s);
+    reply(id, OP_NETLINK, 0, 0, answers.data, (uint32_t)answers.len, NULL, 0);
+    free(answers.data);
+}
+
 static void handle_request(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,
                            char *payload, uint32_t len) {
     switch (op) {
@@ -590,6 +646,9 @@ static void handle_request(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_
         }
         break;
     }
+    case OP_NETLINK:
+        op_netlink(id, (const unsigned char *)payload, len);
+        break;
     default:
         reply_error(id, op, "unknown operation %u", op);
     }

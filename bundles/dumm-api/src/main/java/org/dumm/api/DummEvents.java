@@ -17,6 +17,8 @@ public final class DummEvents {
     public static final String IFACE_REMOVED = "org/dumm/iface/REMOVED";
     public static final String IFACE_CONNECTED = "org/dumm/iface/CONNECTED";
     public static final String IFACE_DISCONNECTED = "org/dumm/iface/DISCONNECTED";
+    /** An interface's carrier or impairment changed. */
+    public static final String IFACE_LINK = "org/dumm/iface/LINK";
     public static final String TEMPLATE_LOADED = "org/dumm/template/LOADED";
     public static final String TEMPLATE_UNLOADED = "org/dumm/template/UNLOADED";
 

@@ -12,10 +12,18 @@ import java.util.List;
  * @param mac       MAC address inside the guest, {@code aa:bb:cc:dd:ee:ff}
  * @param transport UML transport
  * @param addresses addresses in CIDR form ({@code 10.1.0.10/16}, {@code fec1::10/64})
+ * @param link      carrier and impairment of its cable
  */
 public record Iface(String guest, String name, String tap, String bridge, String mac,
-                   Transport transport, List<String> addresses) {
+                   Transport transport, List<String> addresses, LinkState link) {
     public Iface {
         addresses = List.copyOf(addresses);
+        link = link == null ? LinkState.DEFAULT : link;
+    }
+
+    /** An interface with a clean, plugged-in cable. */
+    public Iface(String guest, String name, String tap, String bridge, String mac,
+                 Transport transport, List<String> addresses) {
+        this(guest, name, tap, bridge, mac, transport, addresses, LinkState.DEFAULT);
     }
 }

@@ -87,6 +87,20 @@ public interface Mesh {
     /** Removes an address. */
     Iface removeAddress(String guest, String iface, String cidr);
 
+    /**
+     * Cuts ({@code up} false) or restores an interface's carrier without unplugging it: the
+     * interface stays in the guest and on its bridge, the guest sees NO-CARRIER and nothing
+     * passes. Recorded; on a stopped guest applied at its next boot.
+     */
+    Iface setCarrier(String guest, String iface, boolean up);
+
+    /**
+     * Sets how an interface's cable impairs packets in {@code direction} (replacing what was set
+     * there; {@link Impairment#NONE} clears it). Applied at once on a running guest, recorded and
+     * applied at every boot; when applying fails, the previous settings stay in force.
+     */
+    Iface setImpairment(String guest, String iface, LinkDirection direction, Impairment impairment);
+
     // ---- bridges -----------------------------------------------------------------------------
 
     /** Creates a bridge (a Linux bridge on the host, up, owned by Dumm). */

@@ -93,6 +93,34 @@ public interface GuestHandle {
     }
 
     /**
+     * Shows the guest its interface's carrier as gone ({@code on} false: the interface is not
+     * RUNNING, {@code ip link} says NO-CARRIER) or back. The mesh cuts the traffic itself, on the
+     * host side of the cable; this is what the guest's software sees of it. The default says the
+     * backend cannot.
+     *
+     * @throws DummException INVALID_STATE when the backend cannot, GUEST_FAILURE when the guest refused
+     */
+    default void setCarrier(String ifaceName, boolean on) {
+        throw new DummException(DummException.Reason.INVALID_STATE,
+                "guest '" + name() + "': its backend cannot show a carrier change to the guest");
+    }
+
+    /**
+     * Makes the interface's cable impair packets: {@code toGuest} on what the guest receives,
+     * {@code fromGuest} on what it sends ({@link org.dumm.api.Impairment#NONE} for none),
+     * replacing what was set before. Either both directions are applied or, on failure, the
+     * backend has tried to put the previous settings back and throws. The default says the
+     * backend cannot.
+     *
+     * @throws DummException INVALID_STATE when the backend cannot, GUEST_FAILURE when the guest's
+     *         kernel refused (e.g. a missing qdisc)
+     */
+    default void setImpairment(String ifaceName, org.dumm.api.Impairment toGuest, org.dumm.api.Impairment fromGuest) {
+        throw new DummException(DummException.Reason.INVALID_STATE,
+                "guest '" + name() + "': its backend cannot impair links");
+    }
+
+    /**
      * Runs {@code /bin/sh -c command} in the guest. Several calls may run at once.
      *
      * @param timeout the command is killed in the guest after this

@@ -49,6 +49,19 @@ public interface TapDriver {
     /** Sets the device administratively down. */
     void down(String name);
 
+    /**
+     * Sets the carrier of one of Dumm's TAPs. Off, the TAP's bridge port is disabled and no frame
+     * passes either way; the kernel turns it on again when the guest next attaches to the TAP
+     * (the mesh then sets it again). On needs the guest attached (the tun driver refuses
+     * carrier on a TAP nobody holds open: EPERM).
+     *
+     * @throws org.dumm.api.DummException NOT_FOUND, NOT_OWNED, HOST_ERROR
+     */
+    default void setCarrier(String name, boolean on) {
+        throw new org.dumm.api.DummException(org.dumm.api.DummException.Reason.HOST_ERROR,
+                "this TAP driver cannot set a carrier");
+    }
+
     /** True when a network device of that name exists on the host (owned or not). */
     boolean exists(String name);
 

@@ -60,6 +60,7 @@ final class GuestLifecycle {
     /** Guests re-adopted at once after a restart. */
     private static final int ADOPT_THREADS = 8;
 
+    private final LinkControl links;
     private final MeshModel model;
     private final MeshEvents events;
     private final HostPorts ports;
@@ -72,7 +73,8 @@ final class GuestLifecycle {
     private final BooleanSupplier active;
 
     GuestLifecycle(MeshModel model, MeshEvents events, HostPorts ports, RootLayers layers, UnionFs unionFs,
-                   Supplier<MeshManager.Config> config, Executor background, BooleanSupplier active) {
+                   Supplier<MeshManager.Config> config, Executor background, BooleanSupplier active, LinkControl links) {
+        this.links = links;
         this.model = model;
         this.events = events;
         this.ports = ports;
@@ -197,6 +199,7 @@ final class GuestLifecycle {
                 }
                 handle = backend.start(specFor(e.record));
                 InGuest.configureInterfaces(handle, e.record.interfaces());
+                links.reapply(e, handle); // after the links are up: the guest has attached its TAPs
                 Startup startup = InGuest.startupNowUnlessSystemd(handle);
                 e.handle = handle;
                 e.startedAt = Instant.now();
@@ -475,6 +478,9 @@ final class GuestLifecycle {
                 GuestHandle h = handle.get();
                 for (IfaceRecord i : e.record.interfaces()) {
                     ports.ensureTap(e.record, i);
+                }
+                if (!h.isPaused()) {
+                    links.reapply(e, h);
                 }
                 e.handle = h;
                 e.startedAt = startTimeOf(h);

@@ -24,6 +24,8 @@ import org.dumm.api.Guest;
 import org.dumm.api.GuestDefinition;
 import org.dumm.api.GuestState;
 import org.dumm.api.Iface;
+import org.dumm.api.Impairment;
+import org.dumm.api.LinkDirection;
 import org.dumm.api.Master;
 import org.dumm.api.MasterRequest;
 import org.dumm.api.Mesh;
@@ -127,6 +129,7 @@ public class MeshManager implements Mesh {
     private ExecutorService executor;
     private volatile GuestLifecycle lifecycle;
     private Wiring wiring;
+    private LinkControl links;
     private RootLayers layers;
 
     // ---- life cycle ----------------------------------------------------------------------------
@@ -149,8 +152,9 @@ public class MeshManager implements Mesh {
         });
         this.layers = new RootLayers(workDir, model, meshEvents, templates, unionFs, () -> this.config);
         this.wiring = new Wiring(model, meshEvents, ports, bridgeDriver);
+        this.links = new LinkControl(model, meshEvents, taps);
         this.lifecycle = new GuestLifecycle(model, meshEvents, ports, layers, unionFs, () -> this.config, executor,
-                () -> active);
+                () -> active, links);
         try {
             Files.createDirectories(workDir.resolve("guests"));
         } catch (IOException e) {
@@ -310,6 +314,16 @@ public class MeshManager implements Mesh {
     @Override
     public Iface removeAddress(String guest, String iface, String cidr) {
         return wiring.removeAddress(guest, iface, cidr);
+    }
+
+    @Override
+    public Iface setCarrier(String guest, String iface, boolean up) {
+        return links.setCarrier(guest, iface, up);
+    }
+
+    @Override
+    public Iface setImpairment(String guest, String iface, LinkDirection direction, Impairment impairment) {
+        return links.setImpairment(guest, iface, direction, impairment);
     }
 
     @Override

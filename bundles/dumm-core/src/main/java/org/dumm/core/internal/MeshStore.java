@@ -28,6 +28,7 @@ import java.util.stream.Stream;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
+import org.dumm.api.LinkState;
 import org.dumm.api.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,15 @@ final class MeshStore implements AutoCloseable {
     record BridgeFile(String name) {
     }
 
-    record LinkFile(String guest, String iface, String bridge, List<String> addresses) {
+    record LinkFile(String guest, String iface, String bridge, List<String> addresses, LinkState link) {
+        LinkFile {
+            link = link == null ? LinkState.DEFAULT : link;
+        }
+
+        /** As written before cables had a state. */
+        LinkFile(String guest, String iface, String bridge, List<String> addresses) {
+            this(guest, iface, bridge, addresses, LinkState.DEFAULT);
+        }
     }
 
     /** What {@link #load()} returns. */
@@ -182,7 +191,7 @@ final class MeshStore implements AutoCloseable {
                     if (g != null && g.iface(link.iface()).isPresent()) {
                         String bridge = bridges.contains(link.bridge()) ? link.bridge() : null;
                         guests.put(g.name(), g.updateIface(link.iface(), i -> new IfaceRecord(
-                                i.name(), i.tap(), i.mac(), i.transport(), bridge, link.addresses())));
+                                i.name(), i.tap(), i.mac(), i.transport(), bridge, link.addresses(), link.link())));
                     }
                 }
             } catch (IOException e) {
@@ -203,8 +212,8 @@ final class MeshStore implements AutoCloseable {
         List<LinkFile> links = new ArrayList<>();
         for (GuestRecord g : guests) {
             for (IfaceRecord i : g.interfaces()) {
-                if (i.bridge() != null || !i.addresses().isEmpty()) {
-                    links.add(new LinkFile(g.name(), i.name(), i.bridge(), i.addresses()));
+                if (i.bridge() != null || !i.addresses().isEmpty() || !i.link().isDefault()) {
+                    links.add(new LinkFile(g.name(), i.name(), i.bridge(), i.addresses(), i.link()));
                 }
             }
         }

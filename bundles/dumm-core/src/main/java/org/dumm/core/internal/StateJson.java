@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.dumm.api.Impairment;
+import org.dumm.api.LinkState;
 import org.dumm.api.Transport;
 import org.dumm.core.internal.MeshStore.BridgeFile;
 import org.dumm.core.internal.MeshStore.GuestFile;
@@ -71,11 +73,65 @@ final class StateJson {
             o.field("iface").string(l.iface());
             o.field("bridge").string(l.bridge());
             o.field("addresses").strings(l.addresses());
+            if (!l.link().carrier()) { // absent while the cable is plugged in, as before
+                o.field("carrier").raw("false");
+            }
+            impairment(o, "toGuest", l.link().toGuest());
+            impairment(o, "fromGuest", l.link().fromGuest());
             o.close('}');
         }
         o.close(']');
         o.close('}');
         return o.bytes();
+    }
+
+    private static void impairment(Out o, String name, Impairment m) {
+        if (m.isNone()) {
+            return;
+        }
+        o.field(name).open('{');
+        o.field("delayUs").raw(Long.toString(m.delayMicros()));
+        o.field("jitterUs").raw(Long.toString(m.jitterMicros()));
+        o.field("lossPercent").raw(Double.toString(m.lossPercent()));
+        o.field("duplicatePercent").raw(Double.toString(m.duplicatePercent()));
+        o.field("corruptPercent").raw(Double.toString(m.corruptPercent()));
+        o.field("reorderPercent").raw(Double.toString(m.reorderPercent()));
+        o.field("rateBitsPerSecond").raw(Long.toString(m.rateBitsPerSecond()));
+        o.close('}');
+    }
+
+    private static Impairment readImpairment(Object v, String what) throws IOException {
+        if (v == null) {
+            return Impairment.NONE;
+        }
+        Map<String, Object> m = object(v, what);
+        try {
+            return new Impairment(whole(m.get("delayUs")), whole(m.get("jitterUs")), number(m.get("lossPercent")),
+                    number(m.get("duplicatePercent")), number(m.get("corruptPercent")),
+                    number(m.get("reorderPercent")), whole(m.get("rateBitsPerSecond")));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(what + ": " + e.getMessage());
+        }
+    }
+
+    private static long whole(Object v) throws IOException {
+        if (v == null) {
+            return 0;
+        }
+        if (!(v instanceof Long l)) {
+            throw new IOException("not a whole number: " + v);
+        }
+        return l;
+    }
+
+    private static double number(Object v) throws IOException {
+        if (v == null) {
+            return 0;
+        }
+        if (!(v instanceof Number n)) {
+            throw new IOException("not a number: " + v);
+        }
+        return n.doubleValue();
     }
 
     /** Indented output, two spaces per level, one field or item per line. */
@@ -199,8 +255,14 @@ final class StateJson {
         List<LinkFile> links = new ArrayList<>();
         for (Object item : list(o.get("links"), "links")) {
             Map<String, Object> l = object(item, "a link");
+            Object carrier = l.get("carrier");
+            if (carrier != null && !(carrier instanceof Boolean)) {
+                throw new IOException("carrier is not true or false: " + carrier);
+            }
+            LinkState state = new LinkState(!Boolean.FALSE.equals(carrier), readImpairment(l.get("toGuest"), "toGuest"),
+                    readImpairment(l.get("fromGuest"), "fromGuest"));
             links.add(new LinkFile(text(l.get("guest"), "guest"), text(l.get("iface"), "iface"),
-                    text(l.get("bridge"), "bridge"), strings(l.get("addresses"), "addresses")));
+                    text(l.get("bridge"), "bridge"), strings(l.get("addresses"), "addresses"), state));
         }
         return new MeshFile(bridges, links);
     }

@@ -17,6 +17,9 @@ public final class LinkRequest {
     private byte[] address;
     private Integer master;
     private String kind;
+    private Boolean carrier;
+    private Integer operstate;
+    private Integer linkmode;
     private boolean noIpv6Addresses;
     private final Map<Integer, Integer> dataU32 = new LinkedHashMap<>();
 
@@ -73,6 +76,23 @@ public final class LinkRequest {
         return this;
     }
 
+    /** Carrier on or off (tun/tap devices, dummy, veth: drivers that let the carrier be set). */
+    public LinkRequest carrier(boolean on) {
+        this.carrier = on;
+        return this;
+    }
+
+    /**
+     * RFC 2863 operational state as user space may set it ({@link Netlink#IF_OPER_UP},
+     * {@link Netlink#IF_OPER_DORMANT}) and the link mode (1: dormant) that keeps it there.
+     * A dormant device is not RUNNING: {@code ip link} shows it as NO-CARRIER.
+     */
+    public LinkRequest operstate(int state, int mode) {
+        this.operstate = state;
+        this.linkmode = mode;
+        return this;
+    }
+
     /** Link kind, needed to create a device or to change kind-specific settings. */
     public LinkRequest kind(String value) {
         this.kind = value;
@@ -85,7 +105,8 @@ public final class LinkRequest {
         return this;
     }
 
-    NlMessage toMessage(int flags) {
+    /** The RTM_NEWLINK message with NLM_F_* {@code flags} (0 to change an existing device). */
+    public NlMessage toMessage(int flags) {
         int ifFlags = up != null && up ? Netlink.IFF_UP : 0;
         int change = up != null ? Netlink.IFF_UP : 0;
         NlMessage m = NlMessage.link(Netlink.RTM_NEWLINK, flags, index, ifFlags, change);
@@ -103,6 +124,15 @@ public final class LinkRequest {
         }
         if (master != null) {
             m.u32(Netlink.IFLA_MASTER, master);
+        }
+        if (carrier != null) {
+            m.u8(Netlink.IFLA_CARRIER, carrier ? 1 : 0);
+        }
+        if (linkmode != null) {
+            m.u8(Netlink.IFLA_LINKMODE, linkmode);
+        }
+        if (operstate != null) {
+            m.u8(Netlink.IFLA_OPERSTATE, operstate);
         }
         if (noIpv6Addresses) {
             m.begin(Netlink.IFLA_AF_SPEC).begin(Netlink.AF_INET6)

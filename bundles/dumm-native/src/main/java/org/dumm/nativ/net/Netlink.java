@@ -57,6 +57,12 @@ public final class Netlink {
     public static final int RTM_DELLINK = 17;
     public static final int RTM_GETLINK = 18;
     public static final int RTM_SETLINK = 19;
+    public static final int RTM_NEWQDISC = 36;
+    public static final int RTM_DELQDISC = 37;
+    public static final int RTM_NEWTFILTER = 44;
+
+    /** Replace an existing object (with NLM_F_CREATE: create or replace). */
+    public static final int NLM_F_REPLACE = 0x100;
 
     /** struct ifinfomsg {u8 family; u8 pad; u16 type; s32 index; u32 flags; u32 change}. */
     public static final int IFINFOMSG_LEN = 16;
@@ -73,6 +79,14 @@ public final class Netlink {
     public static final int IFLA_AF_SPEC = 26;
     public static final int IFLA_GROUP = 27;
     public static final int IFLA_EXT_MASK = 29;
+    /** u8: link mode (0 default, 1 dormant). */
+    public static final int IFLA_LINKMODE = 17;
+    /** u8: carrier on (1) or off (0); for a TAP the same kernel path as TUNSETCARRIER. */
+    public static final int IFLA_CARRIER = 33;
+
+    // RFC 2863 operational states (IFLA_OPERSTATE), linux/if.h
+    public static final int IF_OPER_DORMANT = 5;
+    public static final int IF_OPER_UP = 6;
 
     // inside IFLA_AF_SPEC: one nest per address family, IPv6's holding IFLA_INET6_*
     public static final int AF_INET6 = 10;

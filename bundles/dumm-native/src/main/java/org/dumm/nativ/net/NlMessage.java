@@ -82,6 +82,48 @@ public final class NlMessage {
         return this;
     }
 
+    public NlMessage u16(int attr, int value) {
+        header(attr, 2);
+        buf.putShort((short) value);
+        pad();
+        return this;
+    }
+
+    public NlMessage u64(int attr, long value) {
+        header(attr, 8);
+        buf.putLong(value);
+        return this;
+    }
+
+    /**
+     * Appends bytes to the message or the open attribute as they are (a family header such as
+     * struct tcmsg, or the C struct at the start of a qdisc's TCA_OPTIONS), padded to 4 bytes.
+     */
+    public NlMessage raw(byte[] value) {
+        ensure(Netlink.align(value.length));
+        buf.put(value);
+        pad();
+        return this;
+    }
+
+    /**
+     * Opens an attribute whose payload is built by the calls that follow, without the nested
+     * flag (traffic control's TCA_OPTIONS, which the kernel reads as bytes); close it with {@link #end()}.
+     */
+    public NlMessage beginPlain(int attr) {
+        nests.push(buf.position());
+        header(attr, 0);
+        return this;
+    }
+
+    /**
+     * The request as bytes with sequence number {@code seq}, asking for an acknowledgement: for
+     * handing to a kernel over another channel (a guest's own kernel, through its agent).
+     */
+    public byte[] toBytes(int seq) {
+        return encode(seq, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK);
+    }
+
     /** Opens a nested attribute; close it with {@link #end()}. */
     public NlMessage begin(int attr) {
         nests.push(buf.position());

@@ -63,9 +63,10 @@ public class GuestInfoCommand extends MeshCommand {
         table.column("MAC");
         table.column("Transport");
         table.column("Addresses");
+        table.column("Link");
         for (Iface i : g.interfaces()) {
             table.addRow().addContent(i.name(), i.tap(), Views.dash(i.bridge()), i.mac(),
-                    i.transport().name().toLowerCase(), Views.join(i.addresses()));
+                    i.transport().name().toLowerCase(), Views.join(i.addresses()), Views.linkLine(i));
         }
         table.print(System.out);
         return null;

@@ -71,7 +71,29 @@ final class Views {
         m.put("mac", i.mac());
         m.put("transport", i.transport().name().toLowerCase());
         m.put("addresses", i.addresses());
+        m.put("link", link(i));
         return m;
+    }
+
+    /** carrier and impairments: {"carrier": true, "in": "delay 20ms", "out": "none"}. */
+    static Map<String, Object> link(Iface i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("carrier", i.link().carrier());
+        m.put("in", i.link().toGuest().describe());
+        m.put("out", i.link().fromGuest().describe());
+        return m;
+    }
+
+    /** One line for tables: "up", "down", with impairments when set. */
+    static String linkLine(Iface i) {
+        String s = i.link().carrier() ? "up" : "down";
+        if (!i.link().toGuest().isNone()) {
+            s += "; in " + i.link().toGuest().describe();
+        }
+        if (!i.link().fromGuest().isNone()) {
+            s += "; out " + i.link().fromGuest().describe();
+        }
+        return s;
     }
 
     static Map<String, Object> bridge(Bridge b) {

@@ -219,6 +219,38 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
         rt.change(LinkRequest.of(tap.index()).up(up), "setting TAP '" + name + (up ? "' up" : "' down"));
     }
 
+    /**
+     * Through rtnetlink (IFLA_CARRIER), which reaches the tun driver's carrier switch exactly as
+     * the TUNSETCARRIER ioctl does; the ioctl needs a descriptor attached to the TAP's queue, and
+     * a running guest holds the only one (a TAP without IFF_MULTI_QUEUE has one queue).
+     */
+    @Override
+    public void setCarrier(String name, boolean on) {
+        Link tap = requireOwnedTap(name, on ? "set carrier on" : "set carrier off");
+        rt.change(LinkRequest.of(tap.index()).carrier(on),
+                "setting carrier of TAP '" + name + (on ? "' on" : "' off"));
+        // The kernel's link watcher acts on a carrier change later (up to a second for a loss):
+        // only then is the bridge port disabled or enabled and the device's queue stopped or
+        // started. Return once it has, so that "link down" means nothing passes.
+        long deadline = System.nanoTime() + CARRIER_SETTLE_NANOS;
+        while (System.nanoTime() < deadline) {
+            Optional<Link> now = rt.get(tap.index());
+            if (now.isEmpty() || ((now.get().flags() & IFF_RUNNING) != 0) == on) {
+                return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** IFF_RUNNING: the operational state the link watcher derives from the carrier is up. */
+    private static final int IFF_RUNNING = 0x40;
+    private static final long CARRIER_SETTLE_NANOS = 3_000_000_000L;
+
     @Override
     public boolean exists(String name) {
         IfNames.check("TAP", name);

@@ -38,6 +38,7 @@ final class AgentChannel implements AutoCloseable {
     static final int OP_IFDOWN = 4;
     static final int OP_RENAME = 5;
     static final int OP_IFUP = 6;
+    static final int OP_NETLINK = 7;
 
     static final int F_TIMEDOUT = 1;
     static final int F_TRUNCATED = 2;

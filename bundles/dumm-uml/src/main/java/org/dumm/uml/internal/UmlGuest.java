@@ -19,6 +19,7 @@ import org.dumm.api.ConsoleSession;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.ExecResult;
+import org.dumm.api.Impairment;
 import org.dumm.api.Transport;
 import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.GuestSpec;
@@ -26,6 +27,7 @@ import org.dumm.api.spi.InterfaceSpec;
 import org.dumm.nativ.Errno;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.Native;
+import org.dumm.nativ.net.LinkShaping;
 
 /**
  * A running UML guest: its process (watched through a pidfd), its mconsole and its exec agent.
@@ -383,6 +385,29 @@ final class UmlGuest implements GuestHandle {
         if (r.agentError()) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + r.errText());
         }
+    }
+
+    @Override
+    public void setCarrier(String ifaceName, boolean on) {
+        new LinkShaping(this::rtnetlink).setCarrier(ifaceName, on);
+    }
+
+    @Override
+    public void setImpairment(String ifaceName, Impairment toGuest, Impairment fromGuest) {
+        new LinkShaping(this::rtnetlink).setImpairment(ifaceName, toGuest, fromGuest);
+    }
+
+    /** Hands netlink requests to the guest's kernel through the agent; returns its answers. */
+    private byte[] rtnetlink(byte[] requests) {
+        requireRunning();
+        AgentChannel.Reply r = agentCall(AgentChannel.OP_NETLINK, requests, Duration.ofSeconds(15));
+        if (r.agentError()) {
+            String text = r.errText();
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': "
+                    + (text.startsWith("unknown operation") ? "its agent predates netlink requests; restart the guest"
+                    : text));
+        }
+        return r.out();
     }
 
     @Override
