@@ -368,7 +368,7 @@ public final class UmlBackend implements GuestBackend {
 
     /** The ethN=/vecN: argument (command line or mconsole config) for an interface. */
     static String deviceConfig(InterfaceSpec i) {
-        int n = UmlGuest.number(i.name());
+        int n = UmlInterfaces.number(i.name());
         String mac = i.mac();
         if (i.transport() == Transport.VECTOR) {
             // without gro=1 TCP between vector guests collapses to ~3 Mbit/s (measured)
@@ -445,9 +445,9 @@ public final class UmlBackend implements GuestBackend {
         for (InterfaceSpec i : spec.interfaces()) {
             checkInterface(i);
             checkTapExists(i);
-            if (!names.add(i.name()) || !devices.add(UmlGuest.device(i))) {
+            if (!names.add(i.name()) || !devices.add(UmlInterfaces.device(i))) {
                 throw new DummException(Reason.INVALID_ARGUMENT, "interface '" + i.name()
-                        + "' is listed twice or shares its UML device " + UmlGuest.device(i));
+                        + "' is listed twice or shares its UML device " + UmlInterfaces.device(i));
             }
         }
     }
@@ -457,7 +457,7 @@ public final class UmlBackend implements GuestBackend {
             throw new DummException(Reason.INVALID_ARGUMENT, "interface name '" + (i == null ? null : i.name())
                     + "' is invalid (letters, digits, '_', '.', '-', at most 15)");
         }
-        UmlGuest.number(i.name());
+        UmlInterfaces.number(i.name());
         if (!isIfname(i.tap())) {
             throw new DummException(Reason.INVALID_ARGUMENT, "TAP name '" + i.tap() + "' of interface '" + i.name()
                     + "' is invalid");

@@ -5,13 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -20,7 +15,6 @@ import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.ExecResult;
 import org.dumm.api.Impairment;
-import org.dumm.api.Transport;
 import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.GuestSpec;
 import org.dumm.api.spi.InterfaceSpec;
@@ -39,8 +33,7 @@ final class UmlGuest implements GuestHandle {
     private static final Duration MCONSOLE_TIMEOUT = Duration.ofSeconds(5);
     /** How long a reply may take beyond the command's own timeout (the agent kills it then). */
     private static final long REPLY_GRACE_MS = 10_000;
-    /** How long a link-up or -down in the guest may take. */
-    private static final Duration LINK_WAIT = Duration.ofSeconds(10);
+    private static final Duration LINK_WAIT = UmlInterfaces.LINK_WAIT;
 
     private final UmlBackend backend;
     private final GuestSpec spec;
@@ -49,10 +42,7 @@ final class UmlGuest implements GuestHandle {
     private final ProcessWatcher.Watch watch;
     private final Mconsole mconsole;
     private final CompletableFuture<Boolean> exited = new CompletableFuture<>();
-    /** Guest interface name to what was plugged (UML device derived from it). */
-    private final Map<String, InterfaceSpec> interfaces = new ConcurrentHashMap<>();
-    /** UML device (eth3, vec3) to the interface using it; changed under {@code interfaces}' lock. */
-    private final Map<String, String> devices = new HashMap<>();
+    private final UmlInterfaces interfaces;
     private final Object channelLock = new Object();
     private AgentChannel channel;
     private volatile boolean stopRequested;
@@ -69,10 +59,7 @@ final class UmlGuest implements GuestHandle {
         this.watch = watch;
         this.paused = paused;
         this.mconsole = new Mconsole(spec.name(), files.mconsole.toString());
-        for (InterfaceSpec i : spec.interfaces()) {
-            interfaces.put(i.name(), i);
-            devices.put(device(i), i.name());
-        }
+        this.interfaces = new UmlInterfaces(this, mconsole, spec.interfaces());
         watch.exited().thenRun(this::onExit);
     }
 
@@ -96,7 +83,7 @@ final class UmlGuest implements GuestHandle {
         awaitMconsole(deadline);
         connect(deadline);
         for (InterfaceSpec i : spec.interfaces()) {
-            renameIfNeeded(i);
+            interfaces.renameIfNeeded(i);
         }
     }
 
@@ -128,7 +115,7 @@ final class UmlGuest implements GuestHandle {
     }
 
     /** The agent channel, (re)connected when needed. */
-    private AgentChannel channel(long deadline) {
+    AgentChannel channel(long deadline) {
         synchronized (channelLock) {
             if (channel != null && channel.isOpen()) {
                 return channel;
@@ -288,93 +275,14 @@ final class UmlGuest implements GuestHandle {
     public void plugInterface(InterfaceSpec iface) {
         UmlBackend.checkInterface(iface);
         requireRunning();
-        UmlBackend.checkTapExists(iface);
-        String device = device(iface);
-        synchronized (interfaces) {
-            requireFree(iface, device);
-            mconsole.call("config " + UmlBackend.deviceConfig(iface), MCONSOLE_TIMEOUT);
-            try {
-                renameIfNeeded(iface);
-            } catch (DummException e) {
-                mconsole.request("remove " + device, MCONSOLE_TIMEOUT); // roll back
-                throw e;
-            }
-            added(iface, device);
-        }
+        interfaces.plug(iface);
     }
 
-    /**
-     * UML binds a device to its TAP only when the guest brings it up (both transports open the
-     * TAP in the device's open, not at config), so the TAP is made while the guest registers the
-     * device, and the link-up is only asked for: the caller's own work overlaps the guest's.
-     */
     @Override
     public Completion plugInterfaceUp(InterfaceSpec iface, Runnable makeTap) {
         UmlBackend.checkInterface(iface);
         requireRunning();
-        String device = device(iface);
-        synchronized (interfaces) {
-            requireFree(iface, device);
-            Throwable[] tapFailure = new Throwable[1];
-            Mconsole.Reply r = mconsole.request("config " + UmlBackend.deviceConfig(iface), MCONSOLE_TIMEOUT, () -> {
-                try {
-                    // No check that the TAP exists now: the first look at a new device costs
-                    // the kernel ~0.1 ms here, on the connect's critical path. makeTap throws
-                    // when it cannot make it (GuestHandle's contract).
-                    makeTap.run();
-                } catch (RuntimeException | Error e) {
-                    tapFailure[0] = e;
-                }
-            });
-            if (tapFailure[0] != null) {
-                if (!r.error()) {
-                    mconsole.request("remove " + device, MCONSOLE_TIMEOUT);
-                }
-                if (tapFailure[0] instanceof Error err) {
-                    throw err;
-                }
-                throw (RuntimeException) tapFailure[0];
-            }
-            if (r.error()) {
-                throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': mconsole 'config "
-                        + UmlBackend.deviceConfig(iface) + "' failed: " + r.text());
-            }
-            AgentChannel.Call up;
-            AgentChannel ch;
-            try {
-                renameIfNeeded(iface);
-                long deadline = System.nanoTime() + LINK_WAIT.toNanos();
-                ch = channel(deadline);
-                up = ch.send(AgentChannel.OP_IFUP, iface.name().getBytes(StandardCharsets.UTF_8), 0, 0, deadline);
-            } catch (DummException e) {
-                mconsole.request("remove " + device, MCONSOLE_TIMEOUT); // roll back
-                throw e;
-            }
-            added(iface, device);
-            return () -> {
-                AgentChannel.Reply reply = ch.await(up, LINK_WAIT.toMillis());
-                if (reply.agentError()) {
-                    throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + reply.errText());
-                }
-            };
-        }
-    }
-
-    private void requireFree(InterfaceSpec iface, String device) {
-        if (interfaces.containsKey(iface.name())) {
-            throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "' already has interface '"
-                    + iface.name() + "'");
-        }
-        String user = devices.get(device);
-        if (user != null) {
-            throw new DummException(Reason.ALREADY_EXISTS, "guest '" + name() + "': interface '"
-                    + iface.name() + "' needs UML device " + device + ", which '" + user + "' uses");
-        }
-    }
-
-    private void added(InterfaceSpec iface, String device) {
-        interfaces.put(iface.name(), iface);
-        devices.put(device, iface.name());
+        return interfaces.plugUp(iface, makeTap);
     }
 
     @Override
@@ -413,43 +321,7 @@ final class UmlGuest implements GuestHandle {
     @Override
     public void unplugInterface(String ifaceName) {
         requireRunning();
-        synchronized (interfaces) {
-            InterfaceSpec known = interfaces.get(ifaceName);
-            if (known == null && digitsAtEnd(ifaceName) == 0) {
-                throw new DummException(Reason.NOT_FOUND, "guest '" + name() + "' has no interface '" + ifaceName + "'");
-            }
-            // UML refuses to remove an interface that is up in the guest
-            AgentChannel.Reply down = agentCall(AgentChannel.OP_IFDOWN, ifaceName.getBytes(StandardCharsets.UTF_8),
-                    LINK_WAIT);
-            String downError = down.agentError() ? down.errText() : null;
-            if (known == null && downError != null) {
-                throw new DummException(Reason.NOT_FOUND, "guest '" + name() + "' has no interface '" + ifaceName + "'");
-            }
-            // an interface Dumm does not know (plugged before a restart and not in the spec):
-            // try the UML devices its number could mean that no known interface uses
-            List<String> candidates = new ArrayList<>();
-            if (known != null) {
-                candidates.add(device(known));
-            } else {
-                for (String d : List.of("eth" + number(ifaceName), "vec" + number(ifaceName))) {
-                    if (!devices.containsKey(d)) {
-                        candidates.add(d);
-                    }
-                }
-            }
-            String lastError = "no UML device to remove";
-            for (String device : candidates) {
-                Mconsole.Reply r = mconsole.request("remove " + device, MCONSOLE_TIMEOUT);
-                if (!r.error()) {
-                    interfaces.remove(ifaceName);
-                    devices.remove(device);
-                    return;
-                }
-                lastError = device + ": " + r.text();
-            }
-            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': unplugging '" + ifaceName
-                    + "' failed (" + lastError + (downError != null ? "; ifdown: " + downError : "") + ")");
-        }
+        interfaces.unplug(ifaceName);
     }
 
     @Override
@@ -509,72 +381,19 @@ final class UmlGuest implements GuestHandle {
 
     // ------------------------------------------------------------------ helpers
 
-    private AgentChannel.Reply agentCall(int op, byte[] payload, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        return channel(deadline).call(op, payload, 0, 0, wait.toMillis(), deadline);
-    }
-
-    private void renameIfNeeded(InterfaceSpec iface) {
-        String born = device(iface);
-        if (born.equals(iface.name())) {
-            return;
-        }
-        byte[] from = born.getBytes(StandardCharsets.UTF_8);
-        byte[] to = iface.name().getBytes(StandardCharsets.UTF_8);
-        byte[] payload = new byte[from.length + 1 + to.length];
-        System.arraycopy(from, 0, payload, 0, from.length);
-        System.arraycopy(to, 0, payload, from.length + 1, to.length);
-        AgentChannel.Reply r = agentCall(AgentChannel.OP_RENAME, payload, Duration.ofSeconds(10));
-        if (r.agentError()) {
-            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': naming interface "
-                    + iface.name() + ": " + r.errText());
-        }
-    }
-
     /**
      * After a reboot inside the guest (UML re-executes itself, same pid, same arguments) the
      * boot-time interfaces are back under UML's names and hot-plugged ones are gone: restore both.
      */
     private void reapplyInterfaces() {
-        if (!isAlive() || detached) {
-            return;
-        }
-        synchronized (interfaces) {
-            for (InterfaceSpec i : interfaces.values()) {
-                try {
-                    if (!spec.interfaces().contains(i)) {
-                        mconsole.request("config " + UmlBackend.deviceConfig(i), MCONSOLE_TIMEOUT);
-                    }
-                    renameIfNeeded(i);
-                } catch (DummException e) {
-                    LOG.log(System.Logger.Level.WARNING, "guest {0}: restoring interface {1} after a reboot: {2}",
-                            name(), i.name(), e.getMessage());
-                }
-            }
+        if (isAlive() && !detached) {
+            interfaces.reapply();
         }
     }
 
-    /** The UML device of an interface: ethN for tuntap, vecN for vector, N from the name. */
-    static String device(InterfaceSpec iface) {
-        return (iface.transport() == Transport.VECTOR ? "vec" : "eth") + number(iface.name());
-    }
-
-    static int number(String ifaceName) {
-        int digits = digitsAtEnd(ifaceName);
-        if (digits == 0 || digits > 4) {
-            throw new DummException(Reason.INVALID_ARGUMENT, "interface name '" + ifaceName
-                    + "' must end in a number (UML numbers its devices, e.g. eth0)");
-        }
-        return Integer.parseInt(ifaceName, ifaceName.length() - digits, ifaceName.length(), 10);
-    }
-
-    /** How many ASCII digits the name ends in (a loop: this runs on every connect, often interpreted). */
-    private static int digitsAtEnd(String name) {
-        int k = name.length();
-        while (k > 0 && name.charAt(k - 1) >= '0' && name.charAt(k - 1) <= '9') {
-            k--;
-        }
-        return name.length() - k;
+    AgentChannel.Reply agentCall(int op, byte[] payload, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        return channel(deadline).call(op, payload, 0, 0, wait.toMillis(), deadline);
     }
 
     private void requireAttached() {

@@ -33,13 +33,13 @@ public class InterfaceChecksTest {
 
     @Test
     public void deviceNumbersComeFromTheTrailingDigits() {
-        assertEquals(0, UmlGuest.number("eth0"));
-        assertEquals(12, UmlGuest.number("lan12"));
-        assertEquals(7, UmlGuest.number("eth007"));
-        assertEquals(9999, UmlGuest.number("x9999"));
+        assertEquals(0, UmlInterfaces.number("eth0"));
+        assertEquals(12, UmlInterfaces.number("lan12"));
+        assertEquals(7, UmlInterfaces.number("eth007"));
+        assertEquals(9999, UmlInterfaces.number("x9999"));
         for (String bad : new String[] {"eth", "eth12345", "eth1a", "12a"}) {
             assertEquals(bad, DummException.Reason.INVALID_ARGUMENT,
-                    assertThrows(DummException.class, () -> UmlGuest.number(bad)).reason());
+                    assertThrows(DummException.class, () -> UmlInterfaces.number(bad)).reason());
         }
     }
 }
