@@ -1,11 +1,8 @@
 package org.dumm.bridge.internal;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 
 import org.dumm.api.DummConfig;
 import org.dumm.api.DummException;
@@ -98,19 +95,7 @@ public class LinuxBridgeDriver implements BridgeDriver, AutoCloseable {
 
     @Override
     public void deleteAll(Collection<String> names) {
-        List<String> unique = new ArrayList<>(new LinkedHashSet<>(names));
-        unique.forEach(n -> IfNames.check("bridge", n));
-        if (unique.isEmpty()) {
-            return;
-        }
-        List<Link> victims = new ArrayList<>();
-        for (Optional<Link> l : rt.getAll(unique)) {
-            if (l.isPresent()) {
-                checkOwnedBridge(l.get(), "delete");
-                victims.add(l.get());
-            }
-        }
-        GroupDelete.delete(rt, marker, victims, "bridges");
+        GroupDelete.deleteNamed(rt, marker, names, "bridge", "bridges", l -> checkOwnedBridge(l, "delete"));
     }
 
     @Override

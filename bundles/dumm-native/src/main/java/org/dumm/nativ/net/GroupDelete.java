@@ -1,12 +1,16 @@
 package org.dumm.nativ.net;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
@@ -24,6 +28,31 @@ public final class GroupDelete {
 
     /** One batch at a time per scratch group in this JVM (the TAP and bridge drivers may share it). */
     private static final Map<Integer, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+
+    /**
+     * Deletes the devices of {@code names} that exist (duplicates and absent names are passed
+     * over). Every name is checked first and every device handed to {@code checkOwned}, which
+     * throws for one that is not Dumm's: then nothing is deleted.
+     *
+     * @param kind noun for one device in name errors ("TAP", "bridge")
+     * @param what noun for several in messages ("TAPs", "bridges")
+     */
+    public static void deleteNamed(RtLink rt, DeviceMarker marker, Collection<String> names, String kind,
+                                   String what, Consumer<Link> checkOwned) {
+        List<String> unique = new ArrayList<>(new LinkedHashSet<>(names));
+        unique.forEach(n -> IfNames.check(kind, n));
+        if (unique.isEmpty()) {
+            return;
+        }
+        List<Link> victims = new ArrayList<>();
+        for (Optional<Link> l : rt.getAll(unique)) {
+            if (l.isPresent()) {
+                checkOwned.accept(l.get());
+                victims.add(l.get());
+            }
+        }
+        delete(rt, marker, victims, what);
+    }
 
     /**
      * Deletes {@code victims}, which the caller has checked carry {@code marker}.

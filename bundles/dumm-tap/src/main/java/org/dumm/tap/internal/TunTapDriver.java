@@ -2,9 +2,7 @@ package org.dumm.tap.internal;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -189,19 +187,7 @@ public class TunTapDriver implements TapDriver, AutoCloseable {
 
     @Override
     public void deleteAll(Collection<String> names) {
-        List<String> unique = new ArrayList<>(new LinkedHashSet<>(names));
-        unique.forEach(n -> IfNames.check("TAP", n));
-        if (unique.isEmpty()) {
-            return;
-        }
-        List<Link> victims = new ArrayList<>();
-        for (Optional<Link> l : rt.getAll(unique)) {
-            if (l.isPresent()) {
-                checkOwnedTap(l.get(), "delete");
-                victims.add(l.get());
-            }
-        }
-        GroupDelete.delete(rt, marker, victims, "TAPs");
+        GroupDelete.deleteNamed(rt, marker, names, "TAP", "TAPs", l -> checkOwnedTap(l, "delete"));
     }
 
     @Override

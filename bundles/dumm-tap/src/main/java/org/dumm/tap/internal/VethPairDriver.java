@@ -2,9 +2,7 @@ package org.dumm.tap.internal;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -156,19 +154,7 @@ public class VethPairDriver implements VethDriver, AutoCloseable {
 
     @Override
     public void deleteAll(Collection<String> names) {
-        List<String> unique = new ArrayList<>(new LinkedHashSet<>(names));
-        unique.forEach(n -> IfNames.check("veth", n));
-        if (unique.isEmpty()) {
-            return;
-        }
-        List<Link> victims = new ArrayList<>();
-        for (Optional<Link> l : rt.getAll(unique)) {
-            if (l.isPresent()) {
-                check(l.get(), "delete");
-                victims.add(l.get());
-            }
-        }
-        GroupDelete.delete(rt, marker, victims, "veths");
+        GroupDelete.deleteNamed(rt, marker, names, "veth", "veths", l -> check(l, "delete"));
     }
 
     @Override
