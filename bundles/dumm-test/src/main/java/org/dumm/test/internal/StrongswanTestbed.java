@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +160,9 @@ public final class StrongswanTestbed {
             for (Path f : files) {
                 String rel = root.relativize(f).toString();
                 if (!SKIPPED.contains(rel)) {
+                    long t0 = System.nanoTime();
                     put(mesh, guest, "/" + rel, Files.readAllBytes(f), mode(f));
+                    progress.accept(guest + ": /" + rel + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
                     n++;
                 }
             }
@@ -191,10 +192,9 @@ public final class StrongswanTestbed {
     }
 
     private static void put(Mesh mesh, String guest, String target, byte[] content, String mode) {
-        String dir = target.substring(0, target.lastIndexOf('/'));
-        run(mesh, guest, "mkdir -p '" + (dir.isEmpty() ? "/" : dir) + "' && printf %s "
-                + Base64.getEncoder().encodeToString(content) + " | base64 -d > '" + target + "' && chmod " + mode
-                + " '" + target + "'");
+        for (String step : GuestFileWrite.commands(target, content, mode)) {
+            run(mesh, guest, step);
+        }
     }
 
     private static void run(Mesh mesh, String guest, String command) {

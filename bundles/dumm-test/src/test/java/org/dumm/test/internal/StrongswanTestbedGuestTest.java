@@ -215,7 +215,7 @@ public class StrongswanTestbedGuestTest {
                 moon::systemctl stop strongswan
                 sun::systemctl stop strongswan
                 """);
-        return work.resolve("testing/tests");
+        return work.resolve("testing/tests/ikev2");
     }
 
     @Test
@@ -235,6 +235,21 @@ public class StrongswanTestbedGuestTest {
         assertEquals("ikev2", r.category());
         assertEquals("net2net-psk", r.name());
         assertEquals("1 passed, 0 failed", progress.get(progress.size() - 1));
+        assertTrue(String.join("\n", r.log()), r.log().contains("alice# ping -c 1 PH_IP_BOB | grep '64 bytes from 10.2.0.10: icmp_.eq=1'  [YES]  OK"));
+
+        // the reports of a real run: JUnit XML read back, the HTML in headless Chromium
+        Path xml = work.resolve("report/junit.xml");
+        runner.writeJUnit(report, xml);
+        org.w3c.dom.Element suite = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(xml.toFile()).getDocumentElement();
+        assertEquals("1", suite.getAttribute("tests"));
+        assertEquals("0", suite.getAttribute("failures"));
+        assertEquals("net2net-psk", ((org.w3c.dom.Element) suite.getElementsByTagName("testcase").item(0)).getAttribute("name"));
+        Path html = work.resolve("report/html");
+        runner.writeHtml(report, html);
+        List<String> titles = new ArrayList<>();
+        assertEquals(List.of(), HeadlessChromium.errorsOfReport(html, titles));
+        assertEquals(titles.toString(), 2, titles.size());
 
         // the base files stay (the guests' own layer), the scenario's are gone with its template
         assertTrue(mesh.templates().isEmpty());
