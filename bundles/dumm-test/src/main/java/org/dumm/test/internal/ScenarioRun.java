@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -217,12 +216,12 @@ final class ScenarioRun {
             throw new ScenarioFormatException(file, 0, e.getMessage());
         }
         String target = "/" + rel;
-        String dir = target.substring(0, target.lastIndexOf('/'));
-        ExecResult r = exec(host, "mkdir -p " + quote(dir.isEmpty() ? "/" : dir) + " && printf %s "
-                + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.ISO_8859_1)) + " | base64 -d > "
-                + quote(target) + " && chmod " + mode + " " + quote(target), false);
-        if (!r.succeeded()) {
-            throw new IllegalStateException("writing " + target + " into " + host + " failed: " + r.stderrText());
+        List<String> steps = GuestFileWrite.commands(target, text.getBytes(StandardCharsets.ISO_8859_1), mode);
+        for (String step : steps) {
+            ExecResult r = exec(host, step, false);
+            if (!r.succeeded()) {
+                throw new IllegalStateException("writing " + target + " into " + host + " failed: " + r.stderrText());
+            }
         }
         log(host + ": " + target + " from the scenario");
     }

@@ -70,6 +70,25 @@ public class ReportsTest {
         assertTrue(page, page.contains("<img src=\"ikev2_net2net-psk-diagram.png\""));
     }
 
+    @Test
+    public void htmlReportHasNoConsoleErrorsInChromium() throws Exception {
+        Path dir = tmp.getRoot().toPath().resolve("html2");
+        Path png = tmp.newFile("real.png").toPath();
+        // a valid 1x1 PNG, so that the diagram decodes
+        Files.write(png, java.util.Base64.getDecoder().decode(
+                "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
+        RunReport r = report();
+        List<ScenarioResult> rs = new java.util.ArrayList<>(r.results());
+        ScenarioResult first = rs.get(0);
+        rs.set(0, new ScenarioResult(first.category(), first.name(), first.verdict(), null, "", first.millis(),
+                first.log(), first.description(), png.toString()));
+        HtmlReport.write(new RunReport(rs), dir);
+        List<String> titles = new java.util.ArrayList<>();
+        List<String> errors = HeadlessChromium.errorsOfReport(dir, titles);
+        assertEquals("console errors", List.of(), errors);
+        assertEquals(titles.toString(), 4, titles.size()); // the index and a page per scenario
+    }
+
     /** The page's DOM as headless Chromium builds it; fails when Chromium does not load it. */
     private static String dom(Path page) throws Exception {
         Path out = Files.createTempFile("dmt-dom", ".html");
