@@ -26,7 +26,8 @@ public final class Bench {
             new ThroughputItem(),
             new KarafStartItem(),
             new NetnsCrowdItem(),
-            new DebianItem());
+            new DebianItem(),
+            new ScenarioRunnerItem());
 
     private Bench() {
     }

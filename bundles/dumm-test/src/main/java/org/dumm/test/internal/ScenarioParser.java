@@ -15,7 +15,9 @@ import java.util.stream.Stream;
 /**
  * Finds and reads scenario directories. A scenario is a directory with a {@code test.conf};
  * {@code evaltest.dat} is required too, {@code description.txt}, {@code pretest.dat} and
- * {@code posttest.dat} may be missing (empty).
+ * {@code posttest.dat} may be missing (empty), a {@code checks.yaml} adds declarative checks.
+ * A directory with a {@code checks.yaml} and no {@code test.conf} (a lab's) is a run of its
+ * checks alone.
  */
 final class ScenarioParser {
 
@@ -28,19 +30,19 @@ final class ScenarioParser {
     record Found(Path dir, String category) {
     }
 
-    /** The scenarios under {@code path}: itself when it has a test.conf, else its subdirectories that have one, sorted. */
+    /** The scenarios under {@code path}: itself when it is one, else its subdirectories that are, sorted. */
     static List<Found> find(Path path) {
         Path p = path.toAbsolutePath().normalize();
         if (!Files.isDirectory(p)) {
             throw new IllegalArgumentException(path + ": not a directory");
         }
-        if (Files.isRegularFile(p.resolve(CONF))) {
+        if (isScenario(p)) {
             Path parent = p.getParent();
             return List.of(new Found(p, parent == null || parent.getFileName() == null ? "" : parent.getFileName().toString()));
         }
         List<Found> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(p)) {
-            for (Path d : s.filter(d -> Files.isRegularFile(d.resolve(CONF)))
+            for (Path d : s.filter(ScenarioParser::isScenario)
                     .sorted(Comparator.comparing(Path::toString)).toList()) {
                 // scenarios do not nest: hosts/… below a scenario is its own files
                 if (out.stream().anyMatch(f -> d.startsWith(f.dir()))) {
@@ -54,9 +56,13 @@ final class ScenarioParser {
             throw new UncheckedIOException(e);
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(path + ": no scenario (no test.conf) in it");
+            throw new IllegalArgumentException(path + ": no scenario (no test.conf or " + Checks.FILE + ") in it");
         }
         return out;
+    }
+
+    static boolean isScenario(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONF)) || Files.isRegularFile(dir.resolve(Checks.FILE));
     }
 
     /** Reads one scenario; ScenarioFormatException with file and line for what is missing or malformed. */

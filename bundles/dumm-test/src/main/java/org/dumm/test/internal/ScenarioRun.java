@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import org.dumm.api.DummException;
@@ -37,6 +38,8 @@ final class ScenarioRun {
     private final Mesh mesh;
     private final RunOptions options;
     private final Consumer<String> progress;
+    private final Function<Path, Map<String, String>> labGuests;
+    private Checks checks;
     private final List<String> log = new ArrayList<>();
     private final Map<String, String> captured = new LinkedHashMap<>();
     private String failure;
@@ -44,16 +47,22 @@ final class ScenarioRun {
     private String diagram;
     private String detail = "";
 
-    ScenarioRun(Mesh mesh, RunOptions options, Consumer<String> progress) {
+    /** {@code labGuests}: for a lab directory, its devices' guests (empty when it is no lab Dumm knows). */
+    ScenarioRun(Mesh mesh, RunOptions options, Consumer<String> progress, Function<Path, Map<String, String>> labGuests) {
         this.mesh = mesh;
         this.options = options;
         this.progress = progress;
+        this.labGuests = labGuests;
     }
 
     ScenarioResult run(ScenarioParser.Found found) {
         long t0 = System.nanoTime();
         String name = found.dir().getFileName().toString();
         try {
+            if (!Files.isRegularFile(found.dir().resolve(ScenarioParser.CONF))) {
+                checksAlone(found.dir());
+                return result(found, name, failure == null ? Verdict.PASSED : Verdict.FAILED, t0);
+            }
             Scenario s = ScenarioParser.read(found);
             description = s.description();
             String image = s.conf().get("DIAGRAM");
@@ -61,6 +70,14 @@ final class ScenarioRun {
                 diagram = s.dir().resolve(image).toString();
             }
             s.conf().warnings().forEach(w -> log("warning: " + w));
+            if (Files.isRegularFile(s.dir().resolve(Checks.FILE))) {
+                checks = readChecks(s.dir());
+                for (String d : checks.devices()) {
+                    if (!s.conf().list("VIRTHOSTS").contains(d)) {
+                        throw new ScenarioFormatException(checks.file(), 0, "device " + d + " is not in VIRTHOSTS");
+                    }
+                }
+            }
             Placeholders ph = Placeholders.of(mesh.guests(), options.guestPrefix());
             checkGuests(s);
             String template = templateName();
@@ -83,12 +100,54 @@ final class ScenarioRun {
                 mesh.deleteTemplate(template);
             }
             return result(found, name, failure == null ? Verdict.PASSED : Verdict.FAILED, t0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "interrupted";
+            return result(found, name, Verdict.ERROR, t0);
         } catch (ScenarioFormatException | IllegalArgumentException | IllegalStateException | DummException e) {
             if (failure == null) {
                 failure = e.getMessage();
             }
             log("error: " + e.getMessage());
             return result(found, name, Verdict.ERROR, t0);
+        }
+    }
+
+    private Checks readChecks(Path dir) {
+        List<String> warnings = new ArrayList<>();
+        Checks c = ChecksParser.read(dir.resolve(Checks.FILE), warnings);
+        warnings.forEach(w -> log("warning: " + w));
+        return c;
+    }
+
+    /**
+     * A directory with checks and no test.conf: the checks on running guests as they are (no
+     * template). A lab's devices are its guests; other names are guests with the run's prefix.
+     */
+    private void checksAlone(Path dir) throws InterruptedException {
+        checks = readChecks(dir);
+        Map<String, String> lab = labGuests.apply(dir);
+        Function<String, String> guestOf = d -> lab.getOrDefault(d, options.guestPrefix() + d);
+        if (!lab.isEmpty()) {
+            log("lab: devices " + String.join(", ", lab.keySet()));
+        }
+        for (String d : checks.devices()) {
+            String g = guestOf.apply(d);
+            Guest guest = mesh.guest(g).orElseThrow(() -> new IllegalStateException(checks.file().getFileName()
+                    + ": device " + d + ": no guest " + g));
+            if (guest.state() != GuestState.RUNNING) {
+                throw new IllegalStateException(checks.file().getFileName() + ": device " + d + ": guest " + g + " is "
+                        + guest.state() + ", not running");
+            }
+        }
+        runChecks(guestOf);
+    }
+
+    private void runChecks(Function<String, String> guestOf) throws InterruptedException {
+        log("[checks]");
+        ChecksRun.DeviceExec exec = (device, command) -> mesh.exec(guestOf.apply(device), command, COMMAND_TIMEOUT);
+        for (ChecksRun.Failure f : new ChecksRun(checks, exec, this::log).run()) {
+            fail(f.where(), f.output());
         }
     }
 
@@ -111,7 +170,7 @@ final class ScenarioRun {
         }
     }
 
-    private void body(Scenario s, Placeholders ph) {
+    private void body(Scenario s, Placeholders ph) throws InterruptedException {
         for (Map.Entry<String, List<String>> e : s.hostFiles().entrySet()) {
             for (String rel : e.getValue()) {
                 writeFile(e.getKey(), s.dir().resolve("hosts").resolve(e.getKey()).resolve(rel), rel, ph);
@@ -127,6 +186,9 @@ final class ScenarioRun {
             log("[test]");
             for (DatLine l : s.evaltest()) {
                 check(l, ph);
+            }
+            if (checks != null) {
+                runChecks(host -> options.guestPrefix() + host);
             }
         } finally {
             log("[posttest]");

@@ -3,9 +3,11 @@ package org.dumm.test.internal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import org.dumm.api.Mesh;
+import org.dumm.lab.LabService;
 import org.dumm.test.RunOptions;
 import org.dumm.test.RunReport;
 import org.dumm.test.ScenarioResult;
@@ -13,16 +15,32 @@ import org.dumm.test.ScenarioRunner;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** The scenario runner on the Mesh service; scenarios run one after the other. */
 @Component(service = ScenarioRunner.class)
 public class ScenarioRunnerImpl implements ScenarioRunner {
 
     private final Mesh mesh;
+    private final LabService labs;
 
+    /** Without labs: a checks-only directory's devices are the guests of their names (with the run's prefix). */
+    public ScenarioRunnerImpl(Mesh mesh) {
+        this(mesh, null);
+    }
+
+    /** The lab service, when installed, maps a lab directory's devices to their guests; greedy, so it is taken when it comes. */
     @Activate
-    public ScenarioRunnerImpl(@Reference Mesh mesh) {
+    public ScenarioRunnerImpl(@Reference Mesh mesh,
+                              @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                              LabService labs) {
         this.mesh = mesh;
+        this.labs = labs;
+    }
+
+    private Map<String, String> labGuests(Path dir) {
+        return labs == null ? Map.of() : LabGuests.of(labs.labs(), dir);
     }
 
     @Override
@@ -43,7 +61,7 @@ public class ScenarioRunnerImpl implements ScenarioRunner {
                 continue;
             }
             for (ScenarioParser.Found f : found) {
-                ScenarioResult r = new ScenarioRun(mesh, options, progress).run(f);
+                ScenarioResult r = new ScenarioRun(mesh, options, progress, this::labGuests).run(f);
                 results.add(r);
                 progress.accept(String.format("%-6s %s/%s (%.1f s)%s", r.verdict(), r.category(), r.name(), r.millis() / 1000.0,
                         r.passed() ? "" : ": " + r.failure()));

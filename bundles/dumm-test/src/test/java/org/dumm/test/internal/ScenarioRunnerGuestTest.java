@@ -196,6 +196,15 @@ public class ScenarioRunnerGuestTest {
                 sun::tcpdump::PH_IP_SUN > PH_IP_MOON: ESP::YES
                 """);
         write(ok.resolve("posttest.dat"), POSTTEST);
+        // declarative checks after evaltest, while the tunnel is up
+        write(ok.resolve("checks.yaml"), """
+                reachability:
+                  alice: [bob]
+                custom_commands:
+                  moon:
+                    - command: swanctl --list-sas
+                      regex_match: "net-net.*ESTABLISHED"
+                """);
 
         Path bad = root.resolve("b-net2net-wrong-psk");
         write(bad.resolve("test.conf"), "VIRTHOSTS=\"alice moon sun bob\"\nIPSECHOSTS=\"moon sun\"\nTCPDUMPHOSTS=\"sun\"\n");
@@ -231,6 +240,8 @@ public class ScenarioRunnerGuestTest {
         assertEquals(String.join("\n", ok.log()) + "\n" + ok.failure() + "\n" + ok.detail(), ScenarioResult.Verdict.PASSED, ok.verdict());
         assertEquals("ikev2", ok.category());
         assertTrue(ok.log().contains("alice# ping -c 2 -W 2 PH_IP_BOB | grep 'bytes from 10.2.0.10'  [2]  OK"));
+        assertTrue(String.join("\n", ok.log()), ok.log().contains("checks.yaml:2: alice: reaches bob  OK"));
+        assertTrue(ok.log().contains("checks.yaml:5: moon: command 'swanctl --list-sas', matches /net-net.*ESTABLISHED/  OK"));
 
         ScenarioResult bad = rs.get(1);
         assertEquals(String.join("\n", bad.log()), ScenarioResult.Verdict.FAILED, bad.verdict());
@@ -275,5 +286,78 @@ public class ScenarioRunnerGuestTest {
         String page = Files.readString(html.resolve("ikev2_b-net2net-wrong-psk.html"));
         assertTrue(page, page.contains("FAILED (0 matching lines)"));
         assertTrue(Files.readString(html.resolve("index.html")).contains("1 passed, 2 failed"));
+    }
+
+    /**
+     * Directories with a checks.yaml and no test.conf: the checks alone on the running guests, one
+     * file that passes (every kind of check, as Kathará's lab checker writes them), one that fails
+     * with the line of its first failing check after retrying for its convergence time, one naming
+     * a device that has no guest.
+     */
+    @Test
+    public void declarativeChecksAloneOnTheRunningGuests() throws Exception {
+        Path root = work.resolve("checks");
+        write(root.resolve("a-pass/checks.yaml"), """
+                test:
+                  ip_mapping:
+                    moon:
+                      "0": 192.168.0.1/24
+                      eth1: [10.1.0.1/16]
+                  kernel_routes:
+                    alice:
+                      - default via 10.1.0.1 dev eth0
+                      - 10.1.0.0/16 dev eth0
+                      - "!10.9.0.0/16"
+                    moon:
+                      - 10.2.0.0/16 via 192.168.0.2 dev eth0
+                  daemons:
+                    sun: [systemd-journald, "!charon-systemd"]
+                  reachability:
+                    alice: [bob, 10.1.0.1, "!10.1.0.99"]
+                  custom_commands:
+                    bob:
+                      - command: echo dmt-hello
+                        expected_output: dmt-hello
+                      - command: "exit 3"
+                        exit_code: 3
+                """);
+        write(root.resolve("b-fail/checks.yaml"), """
+                convergence_time: 2
+                ip_mapping:
+                  moon:
+                    eth0: 192.168.0.1/24
+                    eth1: 10.1.0.9/16
+                reachability:
+                  alice: ["!bob"]
+                """);
+        write(root.resolve("c-nobody/checks.yaml"), "daemons:\n  nobody: [init]\n");
+        List<String> progress = new ArrayList<>();
+        RunReport report = new ScenarioRunnerImpl(mesh).run(List.of(root), new RunOptions("dmt", false, false, true),
+                progress::add);
+        progress.forEach(System.out::println);
+        List<ScenarioResult> rs = report.results();
+        assertEquals(3, rs.size());
+        ScenarioResult pass = rs.get(0);
+        assertEquals(String.join("\n", pass.log()) + "\n" + pass.failure() + "\n" + pass.detail(),
+                ScenarioResult.Verdict.PASSED, pass.verdict());
+        assertEquals("checks", pass.category());
+        String passLog = String.join("\n", pass.log());
+        assertTrue(passLog, pass.log().contains("checks.yaml:14: sun: process systemd-journald  OK"));
+        assertTrue(passLog, pass.log().contains("checks.yaml:16: alice: reaches bob  OK"));
+        assertEquals(passLog, 13, pass.log().stream().filter(l -> l.endsWith("  OK")).count());
+
+        ScenarioResult fail = rs.get(1);
+        assertEquals(String.join("\n", fail.log()), ScenarioResult.Verdict.FAILED, fail.verdict());
+        assertEquals("checks.yaml:5: moon: address 10.1.0.9/16 on eth1", fail.failure());
+        assertTrue(fail.detail(), fail.detail().contains("inet 10.1.0.1/16"));
+        assertTrue(fail.log().contains("checks.yaml:4: moon: address 192.168.0.1/24 on eth0  OK"));
+        assertTrue(fail.log().contains("checks.yaml:7: alice: does not reach bob  FAILED"));
+        assertTrue(String.join("\n", fail.log()), fail.log().stream().anyMatch(l -> l.matches(
+                "checks\\.yaml: [0-9]+ rounds \\(convergence_time 2 s is up\\)")));
+
+        ScenarioResult nobody = rs.get(2);
+        assertEquals(ScenarioResult.Verdict.ERROR, nobody.verdict());
+        assertEquals("checks.yaml: device nobody: no guest dmtnobody", nobody.failure());
+        assertTrue(mesh.templates().isEmpty());
     }
 }
