@@ -225,10 +225,10 @@ final class ScenarioRun {
         boolean swanctl = s.conf().get("SWANCTL").equals("1");
         for (String host : hosts) {
             for (String command : swanctl ? List.of("swanctl --list-conns", "swanctl --list-sas") : List.of("ipsec statusall")) {
-                exec(host, command + " 2>&1");
+                exec(host, command);
             }
             exec(host, "ip -s xfrm state; ip -s xfrm policy");
-            exec(host, "iptables-save 2>&1; ip6tables-save 2>&1");
+            exec(host, "iptables-save; ip6tables-save");
         }
     }
 
