@@ -55,30 +55,24 @@ public final class CaptureCommands {
         @Reference
         CaptureService captures;
 
-        @Argument(index = 0, name = "guest", description = "guest (or none with --bridge)")
+        @Argument(index = 0, name = "args", description = "GUEST IFACE [FILTER...], or with --bridge: [FILTER...]; options may follow",
+                multiValued = true)
         @Completion(GuestNameCompleter.class)
-        String guest;
-
-        @Argument(index = 1, name = "iface", description = "the guest's interface")
-        @Completion(IfaceNameCompleter.class)
-        String iface;
-
-        @Argument(index = 2, name = "filter", description = "tcpdump filter expression, e.g. icmp or host 10.0.0.1", multiValued = true)
-        List<String> filterWords;
+        List<String> words;
 
         @Option(name = "--bridge", description = "capture the whole segment of this bridge")
         @Completion(BridgeNameCompleter.class)
         String bridge;
 
-        @Option(name = "-w", description = "pcap file to write (absolute path; a FIFO works)", required = true)
+        @Option(name = "-w", description = "pcap file to write (a FIFO works)")
         @Completion(FileCompleter.class)
         String file;
 
-        @Option(name = "--filter", description = "tcpdump filter expression (as the trailing arguments)")
+        @Option(name = "--filter", description = "tcpdump filter expression, e.g. icmp or 'host 10.0.0.1' (as trailing words)")
         String filter;
 
         @Option(name = "--count", description = "stop after N frames")
-        long count;
+        int count;
 
         @Option(name = "--duration", description = "stop after this long, e.g. 10s, 500ms, 2m")
         String duration;
@@ -88,25 +82,28 @@ public final class CaptureCommands {
 
         @Override
         public Object execute() throws Exception {
+            List<String> rest = TrailingOptions.apply(this, words);
+            String guest = null;
+            String iface = null;
+            if (bridge == null) {
+                if (rest.size() < 2) {
+                    throw new DummException(DummException.Reason.INVALID_ARGUMENT, "capture needs GUEST IFACE or --bridge BRIDGE");
+                }
+                guest = rest.get(0);
+                iface = rest.get(1);
+                rest = rest.subList(2, rest.size());
+            }
             String expression = filter;
-            if (bridge != null && guest != null) {
-                // with --bridge the positional words are the filter
-                List<String> words = new java.util.ArrayList<>();
-                words.add(guest);
-                if (iface != null) {
-                    words.add(iface);
-                }
-                if (filterWords != null) {
-                    words.addAll(filterWords);
-                }
-                expression = join(expression, words);
-                guest = null;
-                iface = null;
-            } else if (filterWords != null) {
-                expression = join(expression, filterWords);
+            if (!rest.isEmpty()) {
+                String words = String.join(" ", rest);
+                expression = expression == null ? words : "(" + expression + ") and (" + words + ")";
+            }
+            if (file == null) {
+                throw new DummException(DummException.Reason.INVALID_ARGUMENT, "capture needs -w FILE");
             }
             if (file.equals("-")) {
-                throw new DummException(DummException.Reason.INVALID_ARGUMENT, "-w - streams only through ./dumm capture (the console is no binary channel)");
+                throw new DummException(DummException.Reason.INVALID_ARGUMENT,
+                        "-w - streams only through ./dumm capture (the console is no binary channel)");
             }
             CaptureRequest req = new CaptureRequest(guest, iface, bridge, expression,
                     Path.of(file).toAbsolutePath().toString(), count, duration == null ? null : duration(duration));
@@ -124,11 +121,6 @@ public final class CaptureCommands {
             }
             System.out.println(line(c));
             return null;
-        }
-
-        private static String join(String first, List<String> more) {
-            String rest = String.join(" ", more);
-            return first == null ? rest : first + " and (" + rest + ")";
         }
     }
 
