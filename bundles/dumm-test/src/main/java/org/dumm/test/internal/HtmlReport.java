@@ -19,7 +19,7 @@ import org.dumm.test.ScenarioResult.Verdict;
  * A run as static HTML: {@code index.html} with the counts per category and a row per scenario
  * (verdict, time, first failing line), and per scenario {@code CATEGORY_NAME.html} with its
  * description (the scenario's own HTML fragment), its diagram (copied beside the page) and the
- * console log in its pretest / test / posttest sections.
+ * console log in its pretest / test / checks / state / posttest sections.
  */
 final class HtmlReport {
 
@@ -77,7 +77,7 @@ final class HtmlReport {
         b.append("<h2>Console log</h2>\n");
         StringBuilder pre = new StringBuilder();
         for (String line : r.log()) {
-            if (List.of("[pretest]", "[test]", "[posttest]").contains(line)) {
+            if (List.of("[pretest]", "[test]", "[checks]", "[state]", "[posttest]").contains(line)) {
                 flush(b, pre);
                 b.append("<h3>").append(line, 1, line.length() - 1).append("</h3>\n");
             } else {

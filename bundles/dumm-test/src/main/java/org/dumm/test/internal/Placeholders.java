@@ -1,5 +1,9 @@
 package org.dumm.test.internal;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,7 +20,10 @@ import org.dumm.api.Iface;
  * {@code PH_IP6_<HOST>1}: the first and second IPv4 / IPv6 address of the guest for that host
  * (interfaces in order, addresses in order, without the prefix length), HOST in capitals. A
  * placeholder for a host the mesh has no guest for, or for an address the guest does not have,
- * is an error: a scenario would otherwise run against a literal "PH_IP_…".
+ * is an error: a scenario would otherwise run against a literal "PH_IP_…". A
+ * {@code placeholders.conf} ({@code PH_IP_MOON=192.168.0.1} lines) in the scenario's directory or
+ * any directory above it sets placeholders by hand, for addresses the mesh does not know (set in
+ * the guest by a startup script) or to override them; the nearest file wins.
  */
 final class Placeholders {
 
@@ -25,6 +32,40 @@ final class Placeholders {
     /** host (capitals) to its IPv4 and IPv6 addresses. */
     private final Map<String, List<String>> v4 = new HashMap<>();
     private final Map<String, List<String>> v6 = new HashMap<>();
+    private final Map<String, String> overrides = new HashMap<>();
+
+    static final String FILE = "placeholders.conf";
+    private static final Pattern LINE = Pattern.compile("(PH_IP6?_[A-Z][A-Z0-9]*)\\s*=\\s*\"?([0-9A-Fa-f.:]+)\"?");
+
+    /** These placeholders with the {@code placeholders.conf} files of {@code dir} and its parents applied. */
+    Placeholders withFiles(Path dir) {
+        List<Path> files = new ArrayList<>();
+        for (Path d = dir.toAbsolutePath().normalize(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve(FILE))) {
+                files.add(0, d.resolve(FILE)); // the farthest first: nearer ones override
+            }
+        }
+        for (Path f : files) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ScenarioFormatException(f, 0, "cannot read: " + e.getMessage());
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                String l = lines.get(i).trim();
+                if (l.isEmpty() || l.startsWith("#")) {
+                    continue;
+                }
+                Matcher m = LINE.matcher(l);
+                if (!m.matches() || IpText.canonical(m.group(2)) == null) {
+                    throw new ScenarioFormatException(f, i + 1, "expected PH_IP_HOST=ADDRESS or PH_IP6_HOST=ADDRESS, not '" + l + "'");
+                }
+                overrides.put(m.group(1), m.group(2));
+            }
+        }
+        return this;
+    }
 
     /** From the mesh's guests: host = guest name without {@code guestPrefix}. */
     static Placeholders of(List<Guest> guests, String guestPrefix) {
@@ -63,6 +104,9 @@ final class Placeholders {
     }
 
     private String resolve(String ph, boolean six, String host) {
+        if (overrides.containsKey(ph)) {
+            return overrides.get(ph);
+        }
         Map<String, List<String>> table = six ? v6 : v4;
         int index = 0;
         if (!table.containsKey(host) && host.endsWith("1") && table.containsKey(host.substring(0, host.length() - 1))) {

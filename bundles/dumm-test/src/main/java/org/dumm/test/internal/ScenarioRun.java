@@ -78,7 +78,7 @@ final class ScenarioRun {
                     }
                 }
             }
-            Placeholders ph = Placeholders.of(mesh.guests(), options.guestPrefix());
+            Placeholders ph = Placeholders.of(mesh.guests(), options.guestPrefix()).withFiles(s.dir());
             checkGuests(s);
             String template = templateName();
             if (mesh.loadedTemplate().isPresent()) {
@@ -190,6 +190,7 @@ final class ScenarioRun {
             if (checks != null) {
                 runChecks(host -> options.guestPrefix() + host);
             }
+            recordState(s);
         } finally {
             log("[posttest]");
             for (DatLine l : s.posttest()) {
@@ -208,6 +209,26 @@ final class ScenarioRun {
                     fail("test.conf: IPsec state or policy left on " + host + " after posttest", left);
                 }
             }
+        }
+    }
+
+    /**
+     * For the report, as strongSwan's runner keeps them: the IPsec hosts' state while the scenario
+     * is up (SAs, XFRM state and policies with counters, firewall rules). Not judged.
+     */
+    private void recordState(Scenario s) {
+        List<String> hosts = s.conf().list("IPSECHOSTS");
+        if (hosts.isEmpty()) {
+            return;
+        }
+        log("[state]");
+        boolean swanctl = s.conf().get("SWANCTL").equals("1");
+        for (String host : hosts) {
+            for (String command : swanctl ? List.of("swanctl --list-conns", "swanctl --list-sas") : List.of("ipsec statusall")) {
+                exec(host, command);
+            }
+            exec(host, "ip -s xfrm state; ip -s xfrm policy");
+            exec(host, "iptables-save; ip6tables-save");
         }
     }
 

@@ -176,6 +176,22 @@ public class ScenarioParserTest {
         assertFalse(q.apply("PH_IP_SUN").contains("PH"));
     }
 
+    @Test
+    public void placeholdersConfFilesOverrideTheMeshNearestFirst() throws IOException {
+        Path d = scenario("tests/ikev2/x", "VIRTHOSTS=moon\n", "moon::true::x::NO\n");
+        Files.writeString(tmp.getRoot().toPath().resolve("tests/placeholders.conf"),
+                "# the testbed's\nPH_IP_MOON=10.9.0.1\nPH_IP6_CAROL=fd00::10\n");
+        Files.writeString(d.resolve("placeholders.conf"), "PH_IP_MOON = \"10.9.0.2\"\n");
+        Guest moon = guest("dmtmoon", List.of(new Iface("dmtmoon", "eth0", "t0", null, "aa:00:00:00:00:01",
+                Transport.TUNTAP, List.of("192.168.0.1/24", "10.1.0.1/16"))));
+        Placeholders p = Placeholders.of(List.of(moon), "dmt").withFiles(d);
+        assertEquals("10.9.0.2 10.1.0.1 fd00::10", p.apply("PH_IP_MOON PH_IP_MOON1 PH_IP6_CAROL"));
+        Files.writeString(d.resolve("placeholders.conf"), "PH_IP_MOON=10.9.0.2\nPH_IP_SUN=sun.example\n");
+        var e = assertThrows(ScenarioFormatException.class, () -> Placeholders.of(List.of(moon), "dmt").withFiles(d));
+        assertEquals(d.resolve("placeholders.conf") + ":2: expected PH_IP_HOST=ADDRESS or PH_IP6_HOST=ADDRESS, not "
+                + "'PH_IP_SUN=sun.example'", e.getMessage());
+    }
+
     private static Guest guest(String name, List<Iface> ifaces) {
         return new Guest(name, GuestState.RUNNING, "uml", "/k", "m", 128, List.of(), 1, Instant.EPOCH, ifaces);
     }

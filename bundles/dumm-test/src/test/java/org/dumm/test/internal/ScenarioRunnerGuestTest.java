@@ -242,6 +242,14 @@ public class ScenarioRunnerGuestTest {
         assertTrue(ok.log().contains("alice# ping -c 2 -W 2 PH_IP_BOB | grep 'bytes from 10.2.0.10'  [2]  OK"));
         assertTrue(String.join("\n", ok.log()), ok.log().contains("checks.yaml:2: alice: reaches bob  OK"));
         assertTrue(ok.log().contains("checks.yaml:5: moon: command 'swanctl --list-sas', matches /net-net.*ESTABLISHED/  OK"));
+        // the IPsec hosts' state recorded for the report, while the tunnel is up
+        int state = ok.log().indexOf("[state]");
+        int post = ok.log().indexOf("[posttest]");
+        assertTrue(String.join("\n", ok.log()), state > 0 && post > state);
+        List<String> stateLog = ok.log().subList(state, post);
+        assertTrue(stateLog.contains("sun# swanctl --list-sas"));
+        assertTrue(stateLog.contains("moon# iptables-save; ip6tables-save"));
+        assertTrue(String.join("\n", stateLog), stateLog.stream().anyMatch(l -> l.matches("\\s*proto esp spi 0x[0-9a-f]+.*")));
 
         ScenarioResult bad = rs.get(1);
         assertEquals(String.join("\n", bad.log()), ScenarioResult.Verdict.FAILED, bad.verdict());
@@ -286,6 +294,7 @@ public class ScenarioRunnerGuestTest {
         String page = Files.readString(html.resolve("ikev2_b-net2net-wrong-psk.html"));
         assertTrue(page, page.contains("FAILED (0 matching lines)"));
         assertTrue(Files.readString(html.resolve("index.html")).contains("1 passed, 2 failed"));
+        assertTrue(Files.readString(html.resolve("ikev2_a-net2net-psk.html")).contains("<h3>state</h3>"));
     }
 
     /**

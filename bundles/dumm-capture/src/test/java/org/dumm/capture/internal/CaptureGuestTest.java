@@ -1,0 +1,185 @@
+package org.dumm.capture.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.dumm.api.Capture;
+import org.dumm.api.CaptureRequest;
+import org.dumm.api.DummException;
+import org.dumm.api.DummException.Reason;
+import org.dumm.api.ExecResult;
+import org.dumm.api.Guest;
+import org.dumm.api.GuestDefinition;
+import org.dumm.api.MasterRequest;
+import org.dumm.api.Transport;
+import org.dumm.bridge.internal.LinuxBridgeDriver;
+import org.dumm.core.internal.EmbeddedMesh;
+import org.dumm.core.internal.MeshManager;
+import org.dumm.nativ.net.DeviceMarker;
+import org.dumm.tap.internal.TunTapDriver;
+import org.dumm.templates.internal.FileTemplateStore;
+import org.dumm.uml.internal.UmlBackend;
+import org.dumm.unionfs.internal.OverlayUnionFs;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Captures on real guests: two busybox guests on a bridge ping each other while their TAP and
+ * the bridge are captured; the pcap files are read back with tcpdump. A capture ends when its
+ * guest is deleted; bad requests open nothing. Names start with {@code dmc}.
+ */
+public class CaptureGuestTest {
+
+    private static final DeviceMarker MARKER = new DeviceMarker("dmctest:", 3981);
+
+    private static Path work;
+    private static TunTapDriver taps;
+    private static LinuxBridgeDriver bridges;
+    private static OverlayUnionFs unionFs;
+    private static UmlBackend backend;
+    private static MeshManager mesh;
+    private static CaptureManager captures;
+
+    @BeforeClass
+    public static void twoGuests() throws Exception {
+        work = Files.createTempDirectory(Path.of("/tmp"), "dmc-");
+        taps = new TunTapDriver(MARKER);
+        bridges = new LinuxBridgeDriver(MARKER);
+        unionFs = new OverlayUnionFs();
+        backend = new UmlBackend();
+        Path meshDir = work.resolve("mesh");
+        Files.createDirectories(meshDir);
+        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
+                Map.of("workDir", meshDir.toString()));
+        mesh.createMaster(new MasterRequest("dmcbox", MasterRequest.Kind.BUSYBOX, null, List.of()), line -> { });
+        mesh.createBridge("dmcbr");
+        for (String g : List.of("dmcalice", "dmcbob")) {
+            mesh.createGuest(new GuestDefinition(g, null, null, "dmcbox", 64, List.of()));
+            mesh.addInterface(g, "eth0", "dmcbr", null, Transport.TUNTAP);
+        }
+        mesh.addAddress("dmcalice", "eth0", "10.77.0.1/24");
+        mesh.addAddress("dmcbob", "eth0", "10.77.0.2/24");
+        assertEquals(Map.of(), mesh.startGuests(List.of("dmcalice", "dmcbob"), line -> { }));
+        captures = new CaptureManager(mesh);
+    }
+
+    @AfterClass
+    public static void tearDown() throws Exception {
+        try {
+            if (captures != null) {
+                captures.deactivate();
+            }
+            if (mesh != null) {
+                for (Guest g : mesh.guests()) {
+                    mesh.deleteGuest(g.name(), true);
+                }
+                mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
+                EmbeddedMesh.deactivate(mesh);
+            }
+        } finally {
+            backend.deactivate();
+            for (Path p : unionFs.mountsUnder(work)) {
+                unionFs.unmount(p);
+            }
+            List<String> leftTaps = taps.listOwned();
+            List<String> leftBridges = bridges.listOwned();
+            if (!leftTaps.isEmpty()) {
+                taps.deleteAll(leftTaps);
+            }
+            if (!leftBridges.isEmpty()) {
+                bridges.deleteAll(leftBridges);
+            }
+            taps.close();
+            bridges.close();
+            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
+            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
+        }
+    }
+
+    /** tcpdump's reading of a pcap file, one line per frame (tcpdump reads, it does not capture here). */
+    private static List<String> tcpdumpRead(Path pcap) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("tcpdump", "-n", "-r", pcap.toString()).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals("tcpdump -r " + pcap + " failed", 0, p.waitFor());
+        return out.lines().toList();
+    }
+
+    @Test
+    public void aPingCapturedOnTheTapAndOnTheBridge() throws Exception {
+        Path onTap = work.resolve("alice-eth0.pcap");
+        Path onBridge = work.resolve("dmcbr.pcap");
+        Capture tap = captures.start(CaptureRequest.iface("dmcalice", "eth0", onTap.toString()).withFilter("icmp"));
+        Capture seg = captures.start(CaptureRequest.bridge("dmcbr", onBridge.toString()).withFilter("icmp").withCount(6));
+        assertTrue(tap.running());
+        assertEquals("dmcalice eth0", tap.target());
+        assertEquals("bridge dmcbr", seg.target());
+        ExecResult ping = mesh.exec("dmcalice", "ping -c 3 -W 2 10.77.0.2", Duration.ofSeconds(30));
+        assertEquals(ping.stdoutText() + ping.stderrText(), 0, ping.exitStatus());
+        Capture segDone = captures.await(seg.id(), Duration.ofSeconds(10));
+        assertFalse(segDone.running());
+        assertEquals("count reached", segDone.end());
+        assertEquals(6, segDone.packets());
+        Capture tapDone = captures.stop(tap.id());
+        assertEquals("stopped", tapDone.end());
+        assertEquals(6, tapDone.packets());
+        for (Path pcap : List.of(onTap, onBridge)) {
+            List<String> frames = tcpdumpRead(pcap);
+            assertEquals(String.join("\n", frames), 6, frames.size());
+            assertEquals(String.join("\n", frames), 3, frames.stream()
+                    .filter(l -> l.contains("10.77.0.1 > 10.77.0.2: ICMP echo request")).count());
+            assertEquals(String.join("\n", frames), 3, frames.stream()
+                    .filter(l -> l.contains("10.77.0.2 > 10.77.0.1: ICMP echo reply")).count());
+        }
+        assertTrue(captures.captures().stream().noneMatch(Capture::running));
+    }
+
+    @Test
+    public void aCaptureEndsWithItsGuest() throws Exception {
+        mesh.createGuest(new GuestDefinition("dmccarol", null, null, "dmcbox", 64, List.of()));
+        mesh.addInterface("dmccarol", "eth0", "dmcbr", null, Transport.TUNTAP);
+        mesh.startGuest("dmccarol");
+        Capture c = captures.start(CaptureRequest.iface("dmccarol", "eth0", work.resolve("carol.pcap").toString()));
+        mesh.deleteGuest("dmccarol", true);
+        Capture ended = captures.await(c.id(), Duration.ofSeconds(10));
+        assertFalse(ended.running());
+        assertEquals("interface gone", ended.end());
+        assertEquals(0, tcpdumpRead(work.resolve("carol.pcap")).stream().filter(l -> l.contains("10.77.0.1")).count());
+    }
+
+    @Test
+    public void badRequestsOpenNothing() {
+        int before = captures.captures().size();
+        String file = work.resolve("x.pcap").toString();
+        assertEquals(Reason.NOT_FOUND, assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.iface("dmcnobody", "eth0", file))).reason());
+        assertEquals(Reason.NOT_FOUND, assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.iface("dmcalice", "eth7", file))).reason());
+        assertEquals(Reason.NOT_FOUND, assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.bridge("dmcnobr", file))).reason());
+        DummException bad = assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.iface("dmcalice", "eth0", file).withFilter("icmp and and")));
+        assertEquals(Reason.INVALID_ARGUMENT, bad.reason());
+        assertTrue(bad.getMessage(), bad.getMessage().startsWith("bad capture filter 'icmp and and': "));
+        assertEquals(Reason.INVALID_ARGUMENT, assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.iface("dmcalice", "eth0", "relative.pcap"))).reason());
+        assertEquals(Reason.INVALID_ARGUMENT, assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.iface("dmcalice", "eth0", "/nonexistent-dir/x.pcap"))).reason());
+        assertEquals(Reason.INVALID_ARGUMENT, assertThrows(DummException.class,
+                () -> captures.start(CaptureRequest.iface("dmcalice", "eth0", file).withCount(-1))).reason());
+        assertEquals(before, captures.captures().size());
+        assertFalse(Files.exists(Path.of(file)));
+    }
+}
