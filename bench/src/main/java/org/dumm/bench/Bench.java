@@ -27,7 +27,8 @@ public final class Bench {
             new KarafStartItem(),
             new NetnsCrowdItem(),
             new DebianItem(),
-            new ScenarioRunnerItem());
+            new ScenarioRunnerItem(),
+            new CaptureItem());
 
     private Bench() {
     }

@@ -187,7 +187,7 @@ final class ThroughputItem implements BenchItem {
     }
 
     /** Copies the host's iperf3 and the shared libraries it loads into a master. */
-    private void addIperf(Path master) {
+    static void addIperf(Path master) {
         Host.Result ldd = Host.runChecked(Duration.ofSeconds(10), "ldd", "/usr/bin/iperf3");
         List<Path> files = new ArrayList<>(List.of(Path.of("/usr/bin/iperf3")));
         Matcher m = Pattern.compile("(/\\S+)\\s+\\(0x").matcher(ldd.out());

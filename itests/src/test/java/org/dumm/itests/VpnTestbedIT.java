@@ -250,62 +250,18 @@ public class VpnTestbedIT {
         testbedUp = true;
     }
 
-    /**
-     * {@code ./dumm client GUEST CMD ARG…} quotes each argument for Karaf's parser (karaf_words in
-     * the launcher) and {@code dumm:exec} passes several as an argument vector: whitespace,
-     * semicolons and quotes inside one argument arrive whole in the guest.
-     */
+    /** {@code ./dumm client} keeps every argument whole ({@link LauncherChecks#argumentsStayWhole}). */
     @Test
     public void step1b_theLaunchersClientKeepsEveryArgumentWhole() throws Exception {
         assumeTrue("the testbed did not come up", testbedUp);
-        Path launcher = Path.of("..", "dumm").toAbsolutePath().normalize();
-        assertTrue(launcher + " missing", Files.isExecutable(launcher));
-        String[][] cases = {
-            {"a\nb\n", "sh", "-c", "echo a; echo b"},
-            {"a  b|\n", "printf", "%s|\\n", "a  b"},
-            {"it's $HOME\n", "echo", "it's $HOME"},
-        };
-        for (String[] c : cases) {
-            List<String> argv = new ArrayList<>(List.of("bash", "-c", "f=$1; shift; source \"$f\" && karaf_words \"$@\"", "bash", launcher.toString(),
-                    "dumm:exec", "alice"));
-            argv.addAll(List.of(c).subList(1, c.length));
-            Host.Result words = Host.run(argv.toArray(String[]::new));
-            assertEquals(words.out(), 0, words.status());
-            assertEquals("console line: " + words.out(), c[0], karaf.ok(words.out()).replace("\r", ""));
-        }
+        LauncherChecks.argumentsStayWhole(karaf);
     }
 
-    /**
-     * {@code ./dumm capture} streams a capture binary-clean into tcpdump: a ping from alice to
-     * moon on alice's eth0, filtered to ICMP, four frames, read by {@code tcpdump -r -}; the
-     * capture then shows as ended in capture-list. The launcher finds this instance by its
-     * DUMM_HOME, with the test's key as its client key.
-     */
+    /** {@code ./dumm capture} streams pcap into tcpdump ({@link LauncherChecks#captureStreamsIntoTcpdump}). */
     @Test
     public void step1c_theLauncherStreamsACaptureIntoTcpdump() throws Exception {
         assumeTrue("the testbed did not come up", testbedUp);
-        Path launcher = Path.of("..", "dumm").toAbsolutePath().normalize();
-        Path etc = karaf.home().resolve("etc");
-        Path clientKey = etc.resolve("dumm-client.key");
-        if (!Files.exists(clientKey)) {
-            Files.copy(etc.resolve("dumm-itest.key"), clientKey);
-            Files.setPosixFilePermissions(clientKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        }
-        Thread ping = new Thread(() -> {
-            Host.sleep(2000); // the capture is open by then
-            karaf.run("dumm:exec alice 'ping -c 3 -W 1 10.1.0.1'", Duration.ofSeconds(60));
-        });
-        ping.start();
-        Host.Result r = Host.run("bash", "-c", "DUMM_HOME=\"$1\" \"$2\" capture alice eth0 icmp --count 4 | tcpdump -n -r -",
-                "bash", karaf.home().getParent().toAbsolutePath().toString(), launcher.toString());
-        ping.join();
-        assertEquals(r.out(), 0, r.status());
-        List<String> frames = r.out().lines().filter(l -> l.contains(": ICMP echo")).toList();
-        assertEquals(r.out(), 4, frames.size());
-        assertEquals(r.out(), 2, frames.stream().filter(l -> l.contains("10.1.0.10 > 10.1.0.1: ICMP echo request")).count());
-        assertEquals(r.out(), 2, frames.stream().filter(l -> l.contains("10.1.0.1 > 10.1.0.10: ICMP echo reply")).count());
-        String list = karaf.ok("dumm:capture-list");
-        assertTrue(list, list.lines().anyMatch(l -> l.contains("alice eth0") && l.contains("count reached")));
+        LauncherChecks.captureStreamsIntoTcpdump(karaf);
     }
 
     /** The real Karaf stops and starts again; every guest is re-adopted, nothing duplicated. */

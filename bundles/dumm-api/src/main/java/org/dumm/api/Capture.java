@@ -12,10 +12,11 @@ import java.time.Instant;
  * @param file     where the pcap goes
  * @param packets  frames written so far
  * @param bytes    their bytes on the wire
+ * @param dropped  frames the kernel dropped because the capture did not keep up (its socket was full)
  * @param started  when it started
  * @param running  false once it ended
  * @param end      why it ended (count reached, duration up, stopped, interface gone, an error), or null
  */
 public record Capture(String id, String target, String device, String filter, String file, long packets, long bytes,
-                      Instant started, boolean running, String end) {
+                      long dropped, Instant started, boolean running, String end) {
 }

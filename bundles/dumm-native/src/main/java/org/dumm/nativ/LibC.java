@@ -110,4 +110,6 @@ public interface LibC {
     int socketpair(int domain, int type, int protocol, @Out int[] sv);
     // syscall(2) with three integer arguments (pidfd_getfd)
     long syscall(long number, long a1, long a2, long a3);
+    // getsockopt(2)
+    int getsockopt(int fd, int level, int optname, @Out Pointer optval, IntByReference optlen);
 }

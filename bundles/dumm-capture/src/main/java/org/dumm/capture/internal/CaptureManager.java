@@ -178,6 +178,7 @@ public class CaptureManager implements CaptureService {
         final Thread thread;
         volatile long packets;
         volatile long bytes;
+        volatile long dropped;
         volatile String end;
         volatile String stopReason;
 
@@ -193,7 +194,8 @@ public class CaptureManager implements CaptureService {
         }
 
         Capture info() {
-            return new Capture(id, target, device, req.filter(), req.file(), packets, bytes, started, end == null, end);
+            return new Capture(id, target, device, req.filter(), req.file(), packets, bytes, dropped, started,
+                    end == null, end);
         }
 
         void stop(String why) {
@@ -248,6 +250,7 @@ public class CaptureManager implements CaptureService {
                     }
                     if (now - lastCheck > 1_000_000_000L) {
                         lastCheck = now;
+                        dropped += socket.drops();
                         if (!deviceThere()) {
                             end = "interface gone";
                             break;
@@ -259,6 +262,7 @@ public class CaptureManager implements CaptureService {
             } catch (RuntimeException e) {
                 end = "error: " + e.getMessage();
             } finally {
+                dropped += socket.drops();
                 socket.close();
                 if (end == null) {
                     end = "ended";

@@ -110,6 +110,12 @@ public final class GroupDelete {
                     rt.deleteGroup(scratch, "deleting " + victims.size() + " " + what + " (device group " + scratch + ")");
                     return;
                 } catch (NativeException e) {
+                    if (e.errno() == Errno.ENODEV) {
+                        // the group emptied itself meanwhile (a veth goes with its peer when the
+                        // peer's namespace dies): what may be left goes one by one, gone is fine
+                        deleteOneByOne(rt, victims, what);
+                        return;
+                    }
                     failure = e;
                 }
             }

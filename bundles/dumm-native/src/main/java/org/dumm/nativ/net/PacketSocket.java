@@ -23,6 +23,8 @@ public final class PacketSocket implements AutoCloseable {
     private static final int SOL_SOCKET = 1;
     private static final int SO_ATTACH_FILTER = 26;
     private static final int SO_RCVBUF = 8;
+    private static final int SO_RCVBUFFORCE = 33;
+    private static final int PACKET_STATISTICS = 6;
     private static final int SOL_PACKET = 263;
     private static final int PACKET_ADD_MEMBERSHIP = 1;
     private static final int PACKET_MR_PROMISC = 1;
@@ -51,9 +53,13 @@ public final class PacketSocket implements AutoCloseable {
         int fd = Native.check(c.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), "socket(AF_PACKET)");
         PacketSocket s = new PacketSocket(fd);
         try {
+            // room for bursts of 64 KiB GSO frames while the writer is busy: beyond rmem_max,
+            // which FORCE may exceed (root); else as much as rmem_max allows
             Pointer size = Native.allocate(4);
-            size.putInt(0, 4 << 20); // room for bursts while the writer is busy
-            c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
+            size.putInt(0, 32 << 20);
+            if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) < 0) {
+                c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
+            }
             if (filter != null) {
                 s.attach(filter);
             }
@@ -93,6 +99,11 @@ public final class PacketSocket implements AutoCloseable {
      * @throws NativeException when the socket fails, e.g. ENETDOWN once its interface is gone
      */
     public int receive(Pointer buf, int capacity, int timeoutMillis) {
+        // a frame waiting is taken at once; poll only when there is none (one system call per frame)
+        int n = take(buf, capacity);
+        if (n != 0 || timeoutMillis <= 0) {
+            return n;
+        }
         int ready = libc.poll(pollfd, 1, timeoutMillis);
         if (ready < 0) {
             if (Native.errno() == EINTR) {
@@ -100,9 +111,10 @@ public final class PacketSocket implements AutoCloseable {
             }
             throw Native.error("poll(AF_PACKET)");
         }
-        if (ready == 0) {
-            return 0;
-        }
+        return ready == 0 ? 0 : take(buf, capacity);
+    }
+
+    private int take(Pointer buf, int capacity) {
         long n = libc.recv(fd, buf, capacity, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0) {
             int e = Native.errno();
@@ -112,6 +124,16 @@ public final class PacketSocket implements AutoCloseable {
             throw Native.error("recv(AF_PACKET)");
         }
         return (int) n;
+    }
+
+    /** Frames the kernel dropped for want of room in the socket since the last call (the counter resets). */
+    public long drops() {
+        Pointer stats = Native.allocate(8); // struct tpacket_stats { u32 tp_packets; u32 tp_drops; }
+        jnr.ffi.byref.IntByReference len = new jnr.ffi.byref.IntByReference(8);
+        if (libc.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, stats, len) < 0) {
+            return 0;
+        }
+        return Integer.toUnsignedLong(stats.getInt(4));
     }
 
     @Override

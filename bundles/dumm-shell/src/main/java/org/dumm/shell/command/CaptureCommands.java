@@ -46,6 +46,7 @@ public final class CaptureCommands {
 
     static String line(Capture c) {
         return c.id() + " " + c.target() + " -> " + c.file() + ": " + c.packets() + " packets, " + c.bytes() + " bytes"
+                + (c.dropped() > 0 ? ", " + c.dropped() + " dropped" : "")
                 + (c.running() ? " (running)" : " (" + c.end() + ")");
     }
 
@@ -139,10 +140,11 @@ public final class CaptureCommands {
             t.column("Filter");
             t.column("File");
             t.column("Packets");
+            t.column("Dropped");
             t.column("State");
             for (Capture c : captures.captures()) {
                 t.addRow().addContent(c.id(), c.target(), c.device(), c.filter() == null ? "-" : c.filter(), c.file(),
-                        c.packets(), c.running() ? "running" : c.end());
+                        c.packets(), c.dropped(), c.running() ? "running" : c.end());
             }
             t.print(System.out);
             return null;
