@@ -10,6 +10,12 @@
  * brings lo up and execs INIT (Dumm's agent) with DUMM_AGENT_FD=10 and DUMM_AGENT_KEEP_FD=11:
  * the two ends of a socket pair the host reaches with pidfd_getfd(2).
  *
+ * Before that it opens the guest's console: a pty of the guest's own /dev/pts whose master it
+ * leaves at CONSOLE_FD (12) in the first process (DUMM_CONSOLE_FD tells the agent to keep it from
+ * the commands it runs), for the host to take with pidfd_getfd(2). A small keeper process (the
+ * guest's pid 2) holds the terminal end; when a line is typed there it starts a login shell on it,
+ * in a session of its own, and after that shell ends it waits for the next line.
+ *
  * On success it prints the guest's pid (in the host's pid namespace) and exits 0, once the guest
  * has exec'd INIT; on failure it prints why on stderr and exits 1, and the guest is gone. The
  * guest is not its child's child: its parent (this launcher) exits, so it belongs to no JVM.
@@ -25,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -36,6 +44,7 @@
 
 #define AGENT_FD 10
 #define KEEP_FD 11
+#define CONSOLE_FD 12
 #define MAX_CGROUPS 4
 
 static int report_fd = -1; /* close-on-exec pipe to the launcher: a message here is a failure */
@@ -118,6 +127,82 @@ static void enter_root(const char *root) {
     if (chdir("/") != 0) fail("chdir /");
 }
 
+static const char *SHELL_ENV[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=linux",
+    "SHELL=/bin/sh", "USER=root", "LOGNAME=root", NULL,
+};
+
+static void say(int fd, const char *text) {
+    if (write(fd, text, strlen(text)) < 0) { /* nobody to tell */ }
+}
+
+/* The keeper: waits for a typed line on the console's terminal, then runs a login shell there. */
+static __attribute__((noreturn)) void console_keeper(const char *tty) {
+    prctl(PR_SET_NAME, "dumm-console", 0, 0, 0);
+    /* nothing of the launcher's: above all not the report pipe, whose end of file tells the
+     * launcher that the first process has exec'd (a keeper holding it would stall every start) */
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    int nul = open("/dev/null", O_RDWR); /* nor its standard streams (the host reads them to their end) */
+    if (nul >= 0) {
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        if (nul > 2) close(nul);
+    }
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGTSTP, SIG_IGN);
+    int t = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (t < 0) _exit(1);
+    for (;;) {
+        say(t, "\r\nPlease press Enter to activate this console.\r\n");
+        struct pollfd p = { .fd = t, .events = POLLIN };
+        while (poll(&p, 1, -1) <= 0 || !(p.revents & POLLIN)) {
+            if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) sleep(1);
+        }
+        pid_t sh = fork();
+        if (sh == 0) {
+            signal(SIGHUP, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+            signal(SIGQUIT, SIG_DFL);
+            signal(SIGTSTP, SIG_DFL);
+            setsid();
+            int c = open(tty, O_RDWR); /* a session leader's first terminal: its controlling tty */
+            if (c < 0) _exit(127);
+            ioctl(c, TIOCSCTTY, 0);
+            dup2(c, 0);
+            dup2(c, 1);
+            dup2(c, 2);
+            if (c > 2) close(c);
+            if (chdir("/root") != 0 && chdir("/") != 0) { /* stays where it is */ }
+            char *args[] = { "-sh", NULL };
+            execve("/bin/sh", args, (char **)SHELL_ENV);
+            say(2, "dumm-console: no /bin/sh in this guest\r\n");
+            _exit(127);
+        }
+        if (sh > 0) {
+            while (waitpid(sh, NULL, 0) < 0 && errno == EINTR) { }
+        }
+        sleep(1); /* not faster than that, whatever the shell does */
+    }
+}
+
+/* Opens the guest's console pty: master at CONSOLE_FD, the keeper on its terminal end. */
+static void console_open(void) {
+    int m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+    if (m < 0) fail("opening the console's /dev/pts/ptmx");
+    int unlock = 0, n = -1;
+    if (ioctl(m, TIOCSPTLCK, &unlock) != 0 || ioctl(m, TIOCGPTN, &n) != 0) fail("unlocking the console pty");
+    if (dup2(m, CONSOLE_FD) < 0) fail("placing the console");
+    close(m);
+    char tty[64];
+    snprintf(tty, sizeof tty, "/dev/pts/%d", n);
+    pid_t k = fork();
+    if (k < 0) fail("fork of the console keeper");
+    if (k == 0) console_keeper(tty);
+}
+
 int main(int argc, char **argv) {
     const char *cgroups[MAX_CGROUPS];
     int ncgroups = 0;
@@ -164,6 +249,7 @@ int main(int argc, char **argv) {
         enter_root(root);
         if (sethostname(name, strlen(name)) != 0) fail("sethostname");
         loopback_up();
+        console_open();
         int nul = open("/dev/null", O_RDWR);
         if (nul < 0) fail("/dev/null");
         dup2(nul, 0);
@@ -173,7 +259,7 @@ int main(int argc, char **argv) {
         char umid[160];
         snprintf(umid, sizeof umid, "DUMM_UMID=%s", name);
         char *env[] = {
-            "DUMM_AGENT_FD=10", "DUMM_AGENT_KEEP_FD=11", umid,
+            "DUMM_AGENT_FD=10", "DUMM_AGENT_KEEP_FD=11", "DUMM_CONSOLE_FD=12", umid,
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", NULL,
         };
         char *args[] = { "dumm-agent", NULL };

@@ -22,7 +22,8 @@
  * Started with DUMM_AGENT_FD=N in its environment (Dumm's netns guests, where it is the first
  * process of the guest's namespaces) it serves on inherited descriptor N (one end of a socket
  * pair; DUMM_AGENT_KEEP_FD names the other end, which it holds so that the host may come and go)
- * instead of AGENT_TTY, and takes its name from DUMM_UMID.
+ * instead of AGENT_TTY, and takes its name from DUMM_UMID; DUMM_CONSOLE_FD names a descriptor it
+ * holds for the host (the console pty's master) and keeps from the commands it runs.
  *
  * Commands run in shells started ahead of time (see "spares" below). Keep AGENT_TTY and the
  * framing in sync with UmlBackend.AGENT_CONSOLE and AgentChannel.java.
@@ -182,6 +183,7 @@ __attribute__((noreturn)) void agent_main(void) {
     /* the inherited channel stays with the agent, not with the commands it runs */
     if (env_fd("DUMM_AGENT_FD") >= 0) fcntl(env_fd("DUMM_AGENT_FD"), F_SETFD, FD_CLOEXEC);
     if (env_fd("DUMM_AGENT_KEEP_FD") >= 0) fcntl(env_fd("DUMM_AGENT_KEEP_FD"), F_SETFD, FD_CLOEXEC);
+    if (env_fd("DUMM_CONSOLE_FD") >= 0) fcntl(env_fd("DUMM_CONSOLE_FD"), F_SETFD, FD_CLOEXEC);
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

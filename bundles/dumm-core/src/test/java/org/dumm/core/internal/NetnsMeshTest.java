@@ -4,11 +4,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import org.dumm.api.ConsoleSession;
 import org.dumm.api.ExecResult;
 import org.dumm.api.Guest;
 import org.dumm.api.GuestDefinition;
@@ -104,6 +106,62 @@ public class NetnsMeshTest {
         long pid = mesh.guest("dmnn").orElseThrow().pid();
         mesh.deleteGuest("dmnn", true);
         assertGone("dmnn", pid, n0.tap());
+    }
+
+    /** What a console printed, read by a thread of its own until the session closes. */
+    private static StringBuffer reading(ConsoleSession c) {
+        StringBuffer seen = new StringBuffer();
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = c.output().read(buf)) > 0; ) {
+                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (java.io.IOException e) {
+                // closed
+            }
+        }, "dmn-console-reader");
+        t.setDaemon(true);
+        t.start();
+        return seen;
+    }
+
+    /** Types {@code line} and waits up to 20 s for {@code marker} in what the console printed. */
+    private static String typeAndAwait(ConsoleSession c, StringBuffer seen, String line, String marker) throws Exception {
+        c.input().write(line.getBytes(StandardCharsets.UTF_8));
+        c.input().flush();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!seen.toString().contains(marker) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return seen.toString();
+    }
+
+    @Test(timeout = 90_000)
+    public void aNetnsGuestsConsoleRunsAShellThatOutlivesADetach() throws Exception {
+        mesh.createGuest(netnsGuest("dmnc"));
+        mesh.startGuest("dmnc");
+        try (ConsoleSession c = mesh.console("dmnc")) {
+            assertTrue(c.device(), c.device().matches("/proc/[0-9]+/root/dev/pts/[0-9]+"));
+            StringBuffer seen = reading(c);
+            String out = typeAndAwait(c, seen, "\nX=7; echo dmn-$((6*X))\n", "dmn-42");
+            assertTrue(out, out.contains("dmn-42"));
+        }
+        // detached and attached again: the same shell, its variable still set
+        try (ConsoleSession c = mesh.console("dmnc")) {
+            String out = typeAndAwait(c, reading(c), "echo again-$((X+1))\n", "again-8");
+            assertTrue(out, out.contains("again-8"));
+        }
+        // exec is not disturbed by the console, and the console is not a command's terminal
+        assertEquals("dmnc\n", out("dmnc", "hostname"));
+        long pid = mesh.guest("dmnc").orElseThrow().pid();
+        mesh.deleteGuest("dmnc", true);
+        for (int i = 0; i < 100 && running(pid); i++) {
+            Thread.sleep(20);
+        }
+        assertFalse("process " + pid + " left", running(pid));
+        assertFalse("mount left", Files.readString(Path.of("/proc/self/mounts"))
+                .contains(fx.workDir.resolve("guests/dmnc").toString()));
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.dumm.api.ExecResult;
 import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.InterfaceSpec;
 import org.dumm.api.spi.VethDriver;
+import org.dumm.nativ.Descriptors;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.LibC;
 import org.dumm.nativ.Native;
@@ -243,10 +244,20 @@ final class NetnsGuest implements GuestHandle {
                 (r.flags() & AgentLink.F_TIMEDOUT) != 0, (r.flags() & AgentLink.F_TRUNCATED) != 0);
     }
 
+    /** The pty the launcher opened in the guest (see {@link NetnsConsole}); a shell starts there at the first line typed. */
     @Override
     public ConsoleSession console() {
-        throw new DummException(Reason.INVALID_STATE, "guest '" + name + "' is a netns guest: it has no console "
-                + "yet; use dumm:exec");
+        if (!isAlive()) {
+            throw new DummException(Reason.INVALID_STATE, "guest '" + name + "' is not running");
+        }
+        int fd;
+        try {
+            fd = Descriptors.copyFrom(pid, NetnsConsole.FD);
+        } catch (RuntimeException e) {
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "' has no console (started by a Dumm "
+                    + "without netns consoles? restart it): " + e.getMessage());
+        }
+        return new NetnsConsole(fd, NetnsConsole.deviceOf(pid));
     }
 
     @Override
