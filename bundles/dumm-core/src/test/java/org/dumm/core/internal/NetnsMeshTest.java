@@ -115,7 +115,13 @@ public class NetnsMeshTest {
             byte[] buf = new byte[4096];
             try {
                 for (int n; (n = c.output().read(buf)) > 0; ) {
-                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    String chunk = new String(buf, 0, n, StandardCharsets.UTF_8);
+                    seen.append(chunk);
+                    if (chunk.contains("\u001b[6n")) {
+                        // the shell's line editor asks where the cursor is, as a terminal would answer
+                        c.input().write("\u001b[24;1R".getBytes(StandardCharsets.UTF_8));
+                        c.input().flush();
+                    }
                 }
             } catch (java.io.IOException e) {
                 // closed
@@ -126,13 +132,30 @@ public class NetnsMeshTest {
         return seen;
     }
 
-    /** Types {@code line} and waits up to 20 s for {@code marker} in what the console printed. */
+    /**
+     * Types {@code line} and waits for {@code marker} in what the console printed, typing it again
+     * (it must be harmless to repeat) when it did not show within 5 s: busybox's line editor asks
+     * the terminal for the cursor position after each prompt and may take a line typed just
+     * then for the answer, as it would with a fast typist on a real terminal.
+     */
     private static String typeAndAwait(ConsoleSession c, StringBuffer seen, String line, String marker) throws Exception {
-        c.input().write(line.getBytes(StandardCharsets.UTF_8));
-        c.input().flush();
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!seen.toString().contains(marker) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+        for (int attempt = 0; attempt < 4; attempt++) {
+            int from = seen.length();
+            c.input().write(line.getBytes(StandardCharsets.UTF_8));
+            c.input().flush();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!seen.substring(from).contains(marker) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            // then until the console is quiet for half a second (the prompt and its query are out)
+            int length = -1;
+            while (seen.length() != length && System.nanoTime() < deadline + 2_000_000_000L) {
+                length = seen.length();
+                Thread.sleep(500);
+            }
+            if (seen.substring(from).contains(marker)) {
+                break;
+            }
         }
         return seen.toString();
     }
@@ -144,12 +167,17 @@ public class NetnsMeshTest {
         try (ConsoleSession c = mesh.console("dmnc")) {
             assertTrue(c.device(), c.device().matches("/proc/[0-9]+/root/dev/pts/[0-9]+"));
             StringBuffer seen = reading(c);
-            String out = typeAndAwait(c, seen, "\nX=7; echo dmn-$((6*X))\n", "dmn-42");
+            String prompt = typeAndAwait(c, seen, "\n", "# ");
+            assertTrue(prompt, prompt.contains("# "));
+            String out = typeAndAwait(c, seen, "X=7; echo dmn-$((6*X))\n", "dmn-42");
             assertTrue(out, out.contains("dmn-42"));
         }
         // detached and attached again: the same shell, its variable still set
         try (ConsoleSession c = mesh.console("dmnc")) {
-            String out = typeAndAwait(c, reading(c), "echo again-$((X+1))\n", "again-8");
+            StringBuffer seen = reading(c);
+            String prompt = typeAndAwait(c, seen, "\n", "# ");
+            assertTrue(prompt, prompt.contains("# "));
+            String out = typeAndAwait(c, seen, "echo again-$((X+1))\n", "again-8");
             assertTrue(out, out.contains("again-8"));
         }
         // exec is not disturbed by the console, and the console is not a command's terminal

@@ -18,6 +18,7 @@ import org.dumm.api.ExecResult;
 import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.InterfaceSpec;
 import org.dumm.api.spi.VethDriver;
+import org.dumm.nativ.DescriptorConsole;
 import org.dumm.nativ.Descriptors;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.LibC;
@@ -257,7 +258,7 @@ final class NetnsGuest implements GuestHandle {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "' has no console (started by a Dumm "
                     + "without netns consoles? restart it): " + e.getMessage());
         }
-        return new NetnsConsole(fd, NetnsConsole.deviceOf(pid));
+        return new DescriptorConsole(fd, NetnsConsole.deviceOf(pid));
     }
 
     @Override

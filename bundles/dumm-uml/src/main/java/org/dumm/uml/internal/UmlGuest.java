@@ -18,6 +18,7 @@ import org.dumm.api.Impairment;
 import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.GuestSpec;
 import org.dumm.api.spi.InterfaceSpec;
+import org.dumm.nativ.DescriptorConsole;
 import org.dumm.nativ.Errno;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.Native;
@@ -368,7 +369,7 @@ final class UmlGuest implements GuestHandle {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': opening its console "
                     + device + ": " + Errno.name(Native.errno()));
         }
-        return new PtyConsole(fd, device);
+        return new DescriptorConsole(fd, device);
     }
 
     @Override

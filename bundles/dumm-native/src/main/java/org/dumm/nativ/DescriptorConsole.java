@@ -1,4 +1,4 @@
-package org.dumm.uml.internal;
+package org.dumm.nativ;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,17 +8,16 @@ import java.io.OutputStream;
 import jnr.ffi.Pointer;
 
 import org.dumm.api.ConsoleSession;
-import org.dumm.nativ.Errno;
-import org.dumm.nativ.Fcntl;
-import org.dumm.nativ.LibC;
-import org.dumm.nativ.Native;
 
 /**
- * The guest's interactive console: our own descriptor on the terminal of a pty whose master UML
- * holds (con1). The UML process also keeps the terminal open, so closing this session does not
- * hang up the guest's tty1: the shell or getty there keeps running, as after a screen detach.
+ * A guest's console on a descriptor of ours: the terminal end of a pty whose master UML holds, or
+ * a copy of the master a netns guest keeps. Reads and writes wait in poll(2) in short rounds (so
+ * an interrupt ends them, and a descriptor whose status flags are shared with the guest's copy may
+ * be non-blocking). The guest holds its own descriptors on the same pty, so closing this session
+ * hangs up nothing: the shell there keeps running, as after a screen detach. The descriptor is
+ * closed when the session is and no read or write uses it any more.
  */
-final class PtyConsole implements ConsoleSession {
+public final class DescriptorConsole implements ConsoleSession {
 
     private static final int POLL_MS = 200;
 
@@ -26,9 +25,10 @@ final class PtyConsole implements ConsoleSession {
     private final String device;
     private final Object lock = new Object();
     private volatile boolean closed;
-    private int users; // reads/writes in progress; the fd is closed when the last one leaves
+    private int users; // reads and writes in progress; the descriptor is closed when the last leaves
 
-    PtyConsole(int fd, String device) {
+    /** A session on {@code fd}, which it owns from now on; {@code device} is what users may open themselves. */
+    public DescriptorConsole(int fd, String device) {
         this.fd = fd;
         this.device = device;
     }
@@ -37,7 +37,7 @@ final class PtyConsole implements ConsoleSession {
     public InputStream output() {
         return new InputStream() {
             private final Pointer buf = Native.allocate(4096);
-            private final Pointer pollFd = Native.allocate(8);
+            private final Pointer pfd = Native.allocate(8);
 
             @Override
             public int read() throws IOException {
@@ -56,13 +56,7 @@ final class PtyConsole implements ConsoleSession {
                         return -1;
                     }
                     try {
-                        pollFd.putInt(0, fd);
-                        pollFd.putShort(4, Fcntl.POLLIN);
-                        pollFd.putShort(6, (short) 0);
-                        if (c.poll(pollFd, 1, POLL_MS) <= 0) {
-                            if (Thread.interrupted()) {
-                                throw new InterruptedIOException("console read interrupted");
-                            }
+                        if (!await(pfd, Fcntl.POLLIN)) {
                             continue;
                         }
                         long n = c.read(fd, buf, Math.min(len, 4096));
@@ -86,6 +80,8 @@ final class PtyConsole implements ConsoleSession {
     @Override
     public OutputStream input() {
         return new OutputStream() {
+            private final Pointer pfd = Native.allocate(8);
+
             @Override
             public void write(int b) throws IOException {
                 write(new byte[] {(byte) b}, 0, 1);
@@ -94,28 +90,44 @@ final class PtyConsole implements ConsoleSession {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 if (!enter()) {
-                    throw new IOException("console of " + device + " is closed");
+                    throw new IOException("console " + device + " is closed");
                 }
                 try {
-                    Pointer p = Native.allocate(len);
+                    Pointer p = Native.allocate(Math.max(1, len));
                     p.put(0, b, off, len);
                     int done = 0;
                     while (done < len) {
                         long n = Native.libc().write(fd, p.slice(done), len - done);
-                        if (n < 0) {
-                            int err = Native.errno();
-                            if (err == Errno.EINTR) {
-                                continue;
-                            }
+                        if (n >= 0) {
+                            done += (int) n;
+                            continue;
+                        }
+                        int err = Native.errno();
+                        if (err == Errno.EAGAIN) {
+                            await(pfd, Fcntl.POLLOUT);
+                        } else if (err != Errno.EINTR) {
                             throw new IOException("writing to " + device + ": " + Errno.name(err));
                         }
-                        done += (int) n;
                     }
                 } finally {
                     leave();
                 }
             }
         };
+    }
+
+    /** Polls for {@code events} at most {@link #POLL_MS}; true when they came. */
+    private boolean await(Pointer pfd, short events) throws InterruptedIOException {
+        pfd.putInt(0, fd);
+        pfd.putShort(4, events);
+        pfd.putShort(6, (short) 0);
+        if (Native.libc().poll(pfd, 1, POLL_MS) > 0) {
+            return true;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedIOException("console interrupted");
+        }
+        return false;
     }
 
     @Override
@@ -142,7 +154,7 @@ final class PtyConsole implements ConsoleSession {
         }
     }
 
-    /** Detaches: our descriptor is closed once no read or write is using it; the guest goes on. */
+    /** Detaches: our descriptor is closed once no read or write uses it; the guest goes on. */
     @Override
     public void close() {
         synchronized (lock) {
