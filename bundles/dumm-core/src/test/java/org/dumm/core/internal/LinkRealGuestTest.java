@@ -5,6 +5,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +171,53 @@ public class LinkRealGuestTest {
             fail("unknown interface accepted");
         } catch (DummException e) {
             assertEquals(DummException.Reason.NOT_FOUND, e.reason());
+        }
+    }
+
+    /**
+     * {@code --rate 1mbit} out of dmka caps an iperf3 TCP stream to dmkb at about 1 Mbit/s (at most
+     * 1.1), and a reset lifts the cap. The host's iperf3 and the libraries it loads are copied into
+     * the test's own master first.
+     */
+    @Test
+    public void aRateCapsAnIperf3TcpStream() throws Exception {
+        String masterName = mesh.guest("dmka").orElseThrow().master();
+        Path master = Path.of(mesh.masters().stream().filter(m -> m.name().equals(masterName)).findFirst().orElseThrow()
+                .path());
+        copyWithLibraries(Path.of("/usr/bin/iperf3"), master);
+        assertEquals(Map.of(), mesh.startGuests(List.of("dmka", "dmkb"), line -> { }));
+        out("dmkb", "iperf3 -s -D && sleep 0.5");
+        mesh.setImpairment("dmka", "eth0", LinkDirection.OUT, Impairment.parse(null, null, null, null, null, null, "1mbit"));
+        double capped = receivedBitsPerSecond(out("dmka", "iperf3 -c 10.93.1.2 -t 4 -J"));
+        assertTrue("TCP at --rate 1mbit: " + capped + " bit/s", capped <= 1.1e6 && capped > 0.3e6);
+        mesh.setImpairment("dmka", "eth0", LinkDirection.BOTH, Impairment.NONE);
+        double free = receivedBitsPerSecond(out("dmka", "iperf3 -c 10.93.1.2 -t 2 -J"));
+        System.out.printf("iperf3 TCP: %.0f bit/s at --rate 1mbit, %.0f bit/s after the reset%n", capped, free);
+        assertTrue("TCP after the reset: " + free + " bit/s", free > 5e6);
+    }
+
+    private static final Pattern RECEIVED_BPS = Pattern.compile("\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)");
+
+    private static double receivedBitsPerSecond(String iperfJson) {
+        Matcher m = RECEIVED_BPS.matcher(iperfJson);
+        assertTrue("no sum_received in: " + iperfJson, m.find());
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** Copies a host binary and the shared libraries ldd names into {@code root}, at the same paths. */
+    private static void copyWithLibraries(Path binary, Path root) throws Exception {
+        Process ldd = new ProcessBuilder("ldd", binary.toString()).redirectErrorStream(true).start();
+        String out = new String(ldd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(out, 0, ldd.waitFor());
+        List<Path> files = new java.util.ArrayList<>(List.of(binary));
+        Matcher m = Pattern.compile("(/\\S+)\\s+\\(0x").matcher(out);
+        while (m.find()) {
+            files.add(Path.of(m.group(1)));
+        }
+        for (Path f : files) {
+            Path target = root.resolve(f.toString().substring(1));
+            Files.createDirectories(target.getParent());
+            Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING); // follows links: the contents
         }
     }
 
