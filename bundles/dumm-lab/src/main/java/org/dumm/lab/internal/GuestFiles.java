@@ -16,11 +16,13 @@ import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.lab.Lab;
 import org.dumm.lab.LabDevice;
+import org.dumm.lab.LabFiles;
 
 /**
- * What a lab puts into a device's diff before its first boot: the tree {@code DEV/} (files win over
- * the master), {@code shared/} at {@code /shared}, the startup files under {@code /etc/dumm/lab/},
- * and Dumm's {@code /etc/dumm/startup} that runs them at each boot, after the interfaces are up.
+ * What a lab puts into a device's diff before its first boot: its tree ({@code DEV/}; files win over
+ * the master), the shared tree at {@code /shared}, the startup and shutdown files under
+ * {@code /etc/dumm/lab/}, Dumm's {@code /etc/dumm/startup} that runs them at each boot, after the
+ * interfaces are up, and {@code /etc/dumm/shutdown} for a graceful stop.
  */
 final class GuestFiles {
 
@@ -31,27 +33,64 @@ final class GuestFiles {
     }
 
     static void write(Lab lab, LabDevice device, Path diff) {
-        Path src = lab.source();
+        LabFiles own = device.files();
+        LabFiles shared = lab.shared();
         try {
-            copyTree(src.resolve(device.name()), diff);
-            copyTree(src.resolve("shared"), diff.resolve("shared"));
+            if (own.files() != null) {
+                copyTree(own.files(), diff);
+            }
+            if (shared.files() != null) {
+                copyTree(shared.files(), diff.resolve("shared"));
+            }
             Files.createDirectories(diff.resolve("shared"));
             Path labDir = diff.resolve(LAB_DIR.substring(1));
             Files.createDirectories(labDir);
-            for (String f : List.of("shared.startup", device.name() + ".startup", "shared.shutdown",
-                    device.name() + ".shutdown")) {
-                Path s = src.resolve(f);
-                if (Files.isRegularFile(s)) {
-                    Files.copy(s, labDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
+            copyScript(shared.startup(), labDir.resolve("shared.startup"));
+            copyScript(own.startup(), labDir.resolve(device.name() + ".startup"));
+            copyScript(shared.shutdown(), labDir.resolve("shared.shutdown"));
+            copyScript(own.shutdown(), labDir.resolve(device.name() + ".shutdown"));
             Path startup = diff.resolve("etc/dumm/startup");
             Files.writeString(startup, script(lab.name(), device), StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(startup, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (shared.shutdown() != null || own.shutdown() != null) {
+                Path shutdown = diff.resolve("etc/dumm/shutdown");
+                Files.writeString(shutdown, shutdownScript(lab.name(), device), StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(shutdown, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
         } catch (IOException e) {
             throw new DummException(Reason.HOST_ERROR, "cannot put the files of device " + device.name() + " into "
                     + diff + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void copyScript(Path from, Path to) throws IOException {
+        if (from != null) {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Dumm's {@code /etc/dumm/shutdown}, run by the mesh on a graceful stop: shared.shutdown, then
+     * the device's own, with its shell and environment (Kathará's order).
+     */
+    static String shutdownScript(String lab, LabDevice d) {
+        StringBuilder b = new StringBuilder();
+        b.append("#!/bin/sh\n# Written by dumm-lab for device ").append(d.name()).append(" of lab ").append(lab)
+                .append(": shared.shutdown, then ").append(d.name()).append(".shutdown.\n");
+        env(b, d);
+        b.append("[ -f ").append(LAB_DIR).append("/shared.shutdown ] && \"$SH\" ").append(LAB_DIR)
+                .append("/shared.shutdown </dev/null\n");
+        b.append("[ -f ").append(LAB_DIR).append('/').append(d.name()).append(".shutdown ] && \"$SH\" ").append(LAB_DIR)
+                .append('/').append(d.name()).append(".shutdown </dev/null\nexit 0\n");
+        return b.toString();
+    }
+
+    private static void env(StringBuilder b, LabDevice d) {
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(d.env()).entrySet()) {
+            b.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append("\n");
+        }
+        String shell = d.shell() != null ? d.shell() : "/bin/bash";
+        b.append("SH=").append(quote(shell)).append("; [ -x \"$SH\" ] || SH=/bin/sh\n");
     }
 
     /** Kathará's settings at every start, then the device's own, as /proc/sys writes. */
@@ -82,11 +121,7 @@ final class GuestFiles {
             b.append("[ -w ").append(path).append(" ] && echo ").append(quote(s.substring(eq + 1))).append(" >")
                     .append(path).append("\n");
         }
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(d.env()).entrySet()) {
-            b.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append("\n");
-        }
-        String shell = d.shell() != null ? d.shell() : "/bin/bash";
-        b.append("SH=").append(quote(shell)).append("; [ -x \"$SH\" ] || SH=/bin/sh\n");
+        env(b, d);
         b.append("mkdir -p /var/log\n");
         b.append("[ -f ").append(LAB_DIR).append("/shared.startup ] && \"$SH\" ").append(LAB_DIR)
                 .append("/shared.startup >/var/log/shared.log 2>&1 </dev/null\n");

@@ -13,6 +13,8 @@ import java.util.Set;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.GuestState;
+import org.dumm.api.LinkDirection;
+import org.dumm.api.LinkState;
 import org.dumm.api.Mesh;
 import org.dumm.api.Progress;
 import org.dumm.api.Transport;
@@ -60,6 +62,9 @@ final class LabApplier {
                         }
                     }
                     case MOVE_LINK -> moveLink(c.target());
+                    case LOAD_TEMPLATE -> loadTemplate(c.value());
+                    case ADD_ADDRESS -> addAddress(c.target(), c.value());
+                    case SET_LINK -> setLink(c.target());
                     default -> {
                     }
                 }
@@ -82,6 +87,8 @@ final class LabApplier {
                 case REMOVE_DEVICE -> removeDevice(c.target());
                 case RESTART_DEVICE -> restartDevice(c.target());
                 case REMOVE_SEGMENT -> removeSegment(c.target());
+                case REMOVE_ADDRESS -> mesh.removeAddress(guest(c.target()), link(was, c.target()).iface(), c.value());
+                case UNLOAD_TEMPLATE -> unloadTemplate(c.value());
                 default -> {
                 }
             }
@@ -120,7 +127,58 @@ final class LabApplier {
         undo.push(() -> mesh.deleteGuest(d.guest(), true));
         GuestFiles.write(lab, lab.device(dev), diff(d.guest()));
         for (LabLink l : d.links()) {
-            mesh.addInterface(d.guest(), l.iface(), want.segments().get(l.cd()), l.mac(), Transport.TUNTAP);
+            plug(d.guest(), l);
+        }
+    }
+
+    /** An interface with its addresses and cable state, recorded now and applied at once or at boot. */
+    private void plug(String guest, LabLink l) {
+        mesh.addInterface(guest, l.iface(), want.segments().get(l.cd()), l.mac(), Transport.TUNTAP);
+        for (String cidr : l.addresses()) {
+            mesh.addAddress(guest, l.iface(), cidr);
+        }
+        applyLinkState(guest, l.iface(), LinkState.DEFAULT, l.link());
+    }
+
+    private void applyLinkState(String guest, String iface, LinkState from, LinkState to) {
+        if (!to.toGuest().equals(from.toGuest())) {
+            mesh.setImpairment(guest, iface, LinkDirection.IN, to.toGuest());
+        }
+        if (!to.fromGuest().equals(from.fromGuest())) {
+            mesh.setImpairment(guest, iface, LinkDirection.OUT, to.fromGuest());
+        }
+        if (to.carrier() != from.carrier()) {
+            mesh.setCarrier(guest, iface, to.carrier());
+        }
+    }
+
+    private void setLink(String target) {
+        String g = guest(target);
+        LabLink before = link(was, target);
+        LabLink after = link(want, target);
+        applyLinkState(g, after.iface(), before.link(), after.link());
+        undo.push(() -> applyLinkState(g, after.iface(), after.link(), before.link()));
+    }
+
+    private void addAddress(String target, String cidr) {
+        String g = guest(target);
+        String iface = link(want, target).iface();
+        mesh.addAddress(g, iface, cidr);
+        undo.push(() -> mesh.removeAddress(g, iface, cidr));
+    }
+
+    /** The lab's template, unless it is loaded already (another one loaded was refused before). */
+    private void loadTemplate(String name) {
+        if (mesh.loadedTemplate().map(t -> t.name().equals(name)).orElse(false)) {
+            return;
+        }
+        mesh.loadTemplate(name);
+        undo.push(mesh::unloadTemplate);
+    }
+
+    private void unloadTemplate(String name) {
+        if (mesh.loadedTemplate().map(t -> t.name().equals(name)).orElse(false)) {
+            mesh.unloadTemplate();
         }
     }
 
@@ -141,8 +199,12 @@ final class LabApplier {
     private void addLink(String target) {
         LabLink l = link(want, target);
         String g = guest(target);
-        mesh.addInterface(g, l.iface(), want.segments().get(l.cd()), l.mac(), Transport.TUNTAP);
-        undo.push(() -> mesh.removeInterface(g, l.iface()));
+        undo.push(() -> {
+            if (mesh.guest(g).map(x -> x.interfaces().stream().anyMatch(i -> i.name().equals(l.iface()))).orElse(false)) {
+                mesh.removeInterface(g, l.iface());
+            }
+        });
+        plug(g, l);
     }
 
     private void moveLink(String target) {

@@ -18,6 +18,7 @@ import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.lab.Lab;
 import org.dumm.lab.LabDevice;
+import org.dumm.lab.LabFiles;
 import org.dumm.lab.LabLink;
 
 /**
@@ -62,8 +63,9 @@ public final class LabConfParser {
             this.firstLine = firstLine;
         }
 
-        LabDevice build() {
-            return new LabDevice(name, List.copyOf(links.values()), memoryMb, image, ipv6, exec, sysctls, env, shell);
+        LabDevice build(Path dir) {
+            return new LabDevice(name, List.copyOf(links.values()), memoryMb, image, ipv6, exec, sysctls, env, shell,
+                    files(dir, name));
         }
     }
 
@@ -158,11 +160,24 @@ public final class LabConfParser {
                     }
                 }
             }
-            built.add(draft.build());
+            built.add(draft.build(dir.toAbsolutePath().normalize()));
         }
         Map<String, List<String>> deps = LabDepParser.parse(dir.resolve("lab.dep"), devices.keySet());
         String labName = name != null ? LabNames.checkLab(name) : LabNames.labName(metadata.get("LAB_NAME"), dir);
-        return new Lab(labName, dir.toAbsolutePath().normalize(), metadata, built, deps, warnings);
+        Path abs = dir.toAbsolutePath().normalize();
+        return new Lab(labName, abs, metadata, built, deps, warnings, null, null, files(abs, "shared"));
+    }
+
+    /**
+     * Kathará's conventions: the tree {@code NAME/}, {@code NAME.startup}, {@code NAME.shutdown}
+     * in the lab directory, each when it is there.
+     */
+    static LabFiles files(Path dir, String name) {
+        Path tree = dir.resolve(name);
+        Path startup = dir.resolve(name + ".startup");
+        Path shutdown = dir.resolve(name + ".shutdown");
+        return new LabFiles(Files.isDirectory(tree) ? tree : null, Files.isRegularFile(startup) ? startup : null,
+                Files.isRegularFile(shutdown) ? shutdown : null);
     }
 
     /** The lab without the devices named (each must be one of its devices); lab.dep edges to them go too. */
@@ -187,7 +202,7 @@ public final class LabConfParser {
         });
         List<String> warnings = new ArrayList<>(lab.warnings());
         warnings.add("devices left out: " + String.join(" ", new java.util.TreeSet<>(excluded)));
-        return new Lab(lab.name(), lab.source(), lab.metadata(), kept, deps, warnings);
+        return lab.with(kept, deps, warnings);
     }
 
     private static void option(Draft d, String key, String value, String where, List<String> warnings) {

@@ -47,22 +47,35 @@ public final class LabNames {
         return checkLab(s);
     }
 
-    static String guest(String lab, String device) {
-        String name = lab + "-" + device;
+    /** {@code <prefix>-<device>}, or the device's own name with no prefix. */
+    static String guest(String prefix, String device) {
+        String name = prefix.isEmpty() ? device : prefix + "-" + device;
         if (name.length() > Names.MAX_NAME_LENGTH) {
             throw new DummException(Reason.INVALID_ARGUMENT, "guest name " + name + " of device " + device + " is "
-                    + name.length() + " bytes, at most " + Names.MAX_NAME_LENGTH + ": use a shorter --name");
+                    + name.length() + " bytes, at most " + Names.MAX_NAME_LENGTH + ": use a shorter --name or prefix");
         }
         return Names.check("guest", name);
     }
 
-    static String segment(String lab, String cd) {
-        String plain = lab + "-" + cd;
-        if (plain.length() <= Names.MAX_IFNAME_BYTES && plain.equals(plain.toLowerCase(Locale.ROOT))) {
+    /**
+     * The bridge of a collision domain: {@code <prefix>-<cd>} (just {@code <cd>} with no prefix)
+     * when that is a valid interface name, else a short part of the prefix (or lab name) and a
+     * hash of lab and CD.
+     */
+    static String segment(String prefix, String lab, String cd) {
+        String plain = prefix.isEmpty() ? cd : prefix + "-" + cd;
+        if (plain.length() <= Names.MAX_IFNAME_BYTES && plain.equals(plain.toLowerCase(Locale.ROOT))
+                && plain.matches("[a-z][a-z0-9_-]*")) {
             return plain;
         }
-        String prefix = lab.length() > 5 ? lab.substring(0, 5) : lab;
-        return prefix.replaceAll("[-_]+$", "") + "-" + hash(lab + "/" + cd);
+        String base = prefix.isEmpty() ? lab : prefix;
+        String head = (base.length() > 5 ? base.substring(0, 5) : base).replaceAll("[-_]+$", "");
+        return head + "-" + hash(lab + "/" + cd);
+    }
+
+    /** A YAML lab's {@code prefix}: empty, or a valid start of names. */
+    static String checkPrefix(String prefix) {
+        return prefix.isEmpty() ? prefix : Names.check("prefix", prefix, MAX_LAB_NAME);
     }
 
     private static String hash(String s) {

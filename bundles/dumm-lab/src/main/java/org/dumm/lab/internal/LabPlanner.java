@@ -5,14 +5,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.dumm.api.LinkState;
 import org.dumm.lab.LabChange;
 import org.dumm.lab.LabChange.Kind;
 import org.dumm.lab.LabLink;
 
 /**
  * The changes from a remembered lab state (null: the lab is new) to the desired one, in the order
- * an apply carries them out. Targets: a CD for segments, a device for devices,
- * {@code DEV:INDEX} for links.
+ * an apply carries them out: additions first (each can be undone), then removals and restarts.
+ * Targets: a CD for segments, a device for devices, {@code DEV:INDEX} for links and addresses.
  */
 final class LabPlanner {
 
@@ -23,11 +24,15 @@ final class LabPlanner {
         List<LabChange> changes = new ArrayList<>();
         Map<String, LabState.Device> old = was == null ? Map.of() : was.devices();
         Map<String, String> oldSegments = was == null ? Map.of() : was.segments();
+        String oldTemplate = was == null ? null : was.template();
         want.segments().forEach((cd, bridge) -> {
             if (!bridge.equals(oldSegments.get(cd))) {
                 changes.add(new LabChange(Kind.ADD_SEGMENT, cd, cd + " (bridge " + bridge + ")"));
             }
         });
+        if (want.template() != null && !want.template().equals(oldTemplate)) {
+            changes.add(new LabChange(Kind.LOAD_TEMPLATE, want.template(), want.template(), want.template()));
+        }
         want.devices().forEach((dev, d) -> {
             if (!old.containsKey(dev)) {
                 changes.add(new LabChange(Kind.ADD_DEVICE, dev, dev + " (guest " + d.guest() + ", "
@@ -41,8 +46,7 @@ final class LabPlanner {
             if (o == null) {
                 return;
             }
-            if (!o.guest().equals(d.guest()) || !Objects.equals(o.master(), d.master()) || o.memoryMb() != d.memoryMb()
-                    || !o.options().equals(d.options())) {
+            if (!o.sameGuest(d)) {
                 restarts.add(new LabChange(Kind.RESTART_DEVICE, dev, dev + " (" + why(o, d) + ")"));
                 return;
             }
@@ -58,8 +62,11 @@ final class LabPlanner {
                 } else if (!Objects.equals(a.mac(), b.mac())) {
                     removals.add(new LabChange(Kind.REMOVE_LINK, target, dev + " eth" + i + " " + a.cd()));
                     removals.add(new LabChange(Kind.ADD_LINK, target, dev + " eth" + i + " " + b.cd() + mac(b)));
-                } else if (!a.cd().equals(b.cd()) || !Objects.equals(segmentOf(was, a.cd()), want.segments().get(b.cd()))) {
-                    changes.add(new LabChange(Kind.MOVE_LINK, target, dev + " eth" + i + " " + a.cd() + " -> " + b.cd()));
+                } else {
+                    if (!a.cd().equals(b.cd()) || !Objects.equals(segmentOf(was, a.cd()), want.segments().get(b.cd()))) {
+                        changes.add(new LabChange(Kind.MOVE_LINK, target, dev + " eth" + i + " " + a.cd() + " -> " + b.cd()));
+                    }
+                    linkDetails(dev, i, a, b, changes, removals);
                 }
             }
         });
@@ -75,7 +82,48 @@ final class LabPlanner {
                 changes.add(new LabChange(Kind.REMOVE_SEGMENT, cd, cd + " (bridge " + bridge + ")"));
             }
         });
+        if (oldTemplate != null && !oldTemplate.equals(want.template())) {
+            changes.add(new LabChange(Kind.UNLOAD_TEMPLATE, oldTemplate, oldTemplate, oldTemplate));
+        }
         return changes;
+    }
+
+    /** Addresses added now and removed later; a changed cable state set now (it can be set back). */
+    private static void linkDetails(String dev, int i, LabLink a, LabLink b, List<LabChange> changes,
+                                    List<LabChange> removals) {
+        String target = dev + ":" + i;
+        for (String cidr : b.addresses()) {
+            if (!a.addresses().contains(cidr)) {
+                changes.add(new LabChange(Kind.ADD_ADDRESS, target, cidr, dev + " eth" + i + " " + cidr));
+            }
+        }
+        for (String cidr : a.addresses()) {
+            if (!b.addresses().contains(cidr)) {
+                removals.add(new LabChange(Kind.REMOVE_ADDRESS, target, cidr, dev + " eth" + i + " " + cidr));
+            }
+        }
+        if (!a.link().equals(b.link())) {
+            changes.add(new LabChange(Kind.SET_LINK, target, dev + " eth" + i + " " + describe(a.link()) + " -> "
+                    + describe(b.link())));
+        }
+    }
+
+    static String describe(LinkState s) {
+        if (s.isDefault()) {
+            return "clean";
+        }
+        List<String> parts = new ArrayList<>();
+        if (!s.carrier()) {
+            parts.add("carrier off");
+        }
+        if (s.toGuest().equals(s.fromGuest())) {
+            if (!s.toGuest().isNone()) {
+                parts.add(s.toGuest().describe());
+            }
+        } else {
+            parts.add("in " + s.toGuest().describe() + ", out " + s.fromGuest().describe());
+        }
+        return String.join(", ", parts);
     }
 
     private static String segmentOf(LabState s, String cd) {
@@ -90,6 +138,12 @@ final class LabPlanner {
         List<String> why = new ArrayList<>();
         if (!Objects.equals(o.master(), d.master())) {
             why.add("master " + label(o.master()) + " -> " + label(d.master()));
+        }
+        if (!Objects.equals(o.kernel(), d.kernel())) {
+            why.add("kernel " + label(o.kernel()) + " -> " + label(d.kernel()));
+        }
+        if (!Objects.equals(o.backend(), d.backend())) {
+            why.add("backend " + label(o.backend()) + " -> " + label(d.backend()));
         }
         if (o.memoryMb() != d.memoryMb()) {
             why.add("mem " + label(o.memoryMb()) + " -> " + label(d.memoryMb()));

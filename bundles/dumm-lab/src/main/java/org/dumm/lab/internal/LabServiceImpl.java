@@ -76,7 +76,28 @@ public class LabServiceImpl implements LabService {
 
     @Override
     public Lab read(Path source, LabOptions options) {
-        return LabConfParser.exclude(LabConfParser.parse(source, options.name()), options.exclude());
+        return LabConfParser.exclude(parse(source, options.name()), options.exclude());
+    }
+
+    /**
+     * A Netkit/Kathará directory (or its lab.conf), a YAML lab file, or a directory with a
+     * lab.yaml and no lab.conf.
+     */
+    private static Lab parse(Path source, String name) {
+        if (!Files.exists(source)) {
+            throw new DummException(Reason.NOT_FOUND, "no lab at " + source);
+        }
+        if (LabYamlParser.isYaml(source)) {
+            return LabYamlParser.parse(source, name);
+        }
+        if (Files.isDirectory(source) && !Files.exists(source.resolve("lab.conf"))) {
+            Path yaml = LabYamlParser.inDirectory(source);
+            if (yaml != null) {
+                return LabYamlParser.parse(yaml, name);
+            }
+            throw new DummException(Reason.INVALID_ARGUMENT, "no lab.conf, lab.yaml or lab.yml in " + source);
+        }
+        return LabConfParser.parse(source, name);
     }
 
     /** A lab read and resolved: its desired state, its remembered one, and the warnings. */
@@ -89,6 +110,14 @@ public class LabServiceImpl implements LabService {
         Map<String, String> masters = new HashMap<>();
         List<String> known = mesh.masters().stream().map(Master::name).toList();
         for (LabDevice d : lab.devices()) {
+            if (d.master() != null) {
+                if (!known.contains(d.master())) {
+                    throw new DummException(Reason.NOT_FOUND, "device " + d.name() + ": master " + d.master()
+                            + " does not exist");
+                }
+                masters.put(d.name(), d.master());
+                continue;
+            }
             if (d.image() == null) {
                 continue;
             }
@@ -106,6 +135,18 @@ public class LabServiceImpl implements LabService {
         LabState want = LabState.desired(lab, masters);
         Path f = LabState.file(labsDir(), lab.name());
         LabState was = Files.isRegularFile(f) ? LabState.load(f) : null;
+        if (lab.template() != null) {
+            if (mesh.templates().stream().noneMatch(t -> t.name().equals(lab.template()))) {
+                throw new DummException(Reason.NOT_FOUND, "lab " + lab.name() + ": template " + lab.template()
+                        + " does not exist");
+            }
+            mesh.loadedTemplate().filter(t -> !t.name().equals(lab.template())
+                            && (was == null || !t.name().equals(was.template())))
+                    .ifPresent(t -> {
+                        throw new DummException(Reason.INVALID_STATE, "lab " + lab.name() + " needs template "
+                                + lab.template() + ", but template " + t.name() + " is loaded");
+                    });
+        }
         if (was != null && !was.source().equals(want.source())) {
             warnings.add("lab " + lab.name() + " was applied from " + was.source() + ", now from " + want.source());
         }
@@ -170,6 +211,10 @@ public class LabServiceImpl implements LabService {
                 progress.report("deleted bridge " + b);
             }
         }
+        if (s.template() != null && mesh.loadedTemplate().map(t -> t.name().equals(s.template())).orElse(false)) {
+            mesh.unloadTemplate();
+            progress.report("unloaded template " + s.template());
+        }
         deleteTree(LabState.file(labsDir(), s.name()).getParent());
     }
 
@@ -201,6 +246,31 @@ public class LabServiceImpl implements LabService {
     }
 
     @Override
+    public synchronized String export(String name, Path file) {
+        Path f = LabState.file(labsDir(), name);
+        if (name.contains("/") || !Files.isRegularFile(f)) {
+            throw new DummException(Reason.NOT_FOUND, "no lab " + name);
+        }
+        LabState s = LabState.load(f);
+        Lab source = null;
+        try {
+            source = parse(Path.of(s.source()), s.name());
+        } catch (DummException e) {
+            // the source may have been edited or moved since: the remembered state and the mesh suffice
+        }
+        return LabExport.write(s, source, mesh, file);
+    }
+
+    @Override
+    public String schema() {
+        try (var in = LabYamlParser.class.getResourceAsStream(LabYamlParser.SCHEMA)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new DummException(Reason.HOST_ERROR, "cannot read the lab schema: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public List<LabInfo> labs() {
         return all().stream().map(this::info).toList();
     }
@@ -217,7 +287,8 @@ public class LabServiceImpl implements LabService {
         s.devices().forEach((dev, d) -> {
             Optional<Guest> g = mesh.guest(d.guest());
             devices.add(new LabInfo.Device(dev, d.guest(), g.map(x -> x.state().name().toLowerCase()).orElse("missing"),
-                    g.map(Guest::master).orElse(d.master()), g.map(Guest::memoryMb).orElse(d.memoryMb()), d.links()));
+                    g.map(Guest::master).orElse(d.master()), g.map(Guest::memoryMb).orElse(d.memoryMb()),
+                    g.map(x -> LabExport.liveLinks(x, d.links())).orElse(d.links())));
             for (LabLink l : d.links()) {
                 members.computeIfAbsent(l.cd(), k -> new ArrayList<>()).add(dev + ":" + l.iface());
             }
@@ -240,8 +311,8 @@ public class LabServiceImpl implements LabService {
         }
     }
 
-    /** Guest definition of a device: its master and memory, the rest Dumm's defaults. */
+    /** Guest definition of a device: backend, kernel, master and memory; null ones Dumm's defaults. */
     static GuestDefinition definition(LabState.Device d) {
-        return new GuestDefinition(d.guest(), null, null, d.master(), d.memoryMb(), List.of());
+        return new GuestDefinition(d.guest(), d.backend(), d.kernel(), d.master(), d.memoryMb(), List.of());
     }
 }

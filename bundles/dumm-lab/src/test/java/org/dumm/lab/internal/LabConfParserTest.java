@@ -147,13 +147,13 @@ public class LabConfParserTest {
     @Test
     public void names_on_the_mesh_are_short_deterministic_and_per_lab() {
         assertEquals("lab1-pc1", LabNames.guest("lab1", "pc1"));
-        assertEquals("lab1-lan", LabNames.segment("lab1", "lan"));
-        String a = LabNames.segment("lab1", "A");
-        assertEquals(a, LabNames.segment("lab1", "A"));
+        assertEquals("lab1-lan", LabNames.segment("lab1", "lab1", "lan"));
+        String a = LabNames.segment("lab1", "lab1", "A");
+        assertEquals(a, LabNames.segment("lab1", "lab1", "A"));
         assertTrue(a, a.length() <= 15 && a.startsWith("lab1-"));
-        String other = LabNames.segment("lab2", "A");
+        String other = LabNames.segment("lab2", "lab2", "A");
         assertTrue(!other.equals(a) && other.length() <= 15);
-        assertTrue(LabNames.segment("averyverylonglabname", "backbone").length() <= 15);
+        assertTrue(LabNames.segment("averyverylonglabname", "averyverylonglabname", "backbone").length() <= 15);
         assertThrows(DummException.class, () -> LabNames.guest("averyverylonglabname", "a_device_name_of_thirty_chars"));
     }
 

@@ -51,9 +51,9 @@ public final class LabCommands {
     }
 
     @Service
-    @Command(scope = "dumm", name = "lab-apply", description = "Applies a Netkit/Kathara lab directory: creates it, or reconciles it live")
+    @Command(scope = "dumm", name = "lab-apply", description = "Applies a Netkit/Kathara lab directory or a Dumm YAML lab file: creates it, or reconciles it live")
     public static class Apply extends LabCommand {
-        @Argument(index = 0, name = "path", description = "Lab directory (with lab.conf)", required = true)
+        @Argument(index = 0, name = "path", description = "Lab directory (lab.conf, else lab.yaml) or YAML lab file", required = true)
         @Completion(FileCompleter.class)
         String path;
 
@@ -63,7 +63,7 @@ public final class LabCommands {
         @Option(name = "--dry-run", description = "Print the plan only")
         boolean dryRun;
 
-        @Option(name = "--name", description = "The lab's name (default: LAB_NAME, else the directory's name)")
+        @Option(name = "--name", description = "The lab's name (default: LAB_NAME or the YAML name, else the directory's or file's name)")
         String name;
 
         @Option(name = "--image", description = "IMAGE=MASTER: the Dumm master for a lab image (repeatable)", multiValued = true)
@@ -229,6 +229,40 @@ public final class LabCommands {
             }
             LabInfo info = labs.info(lab).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND, "no lab " + lab));
             System.out.print(mermaid ? LabGraph.mermaid(info) : json ? Views.json(LabGraph.json(info)) + "\n" : LabGraph.dot(info));
+            return null;
+        }
+    }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-export", description = "Writes a running lab, changes made by hand included, as a Dumm YAML lab file")
+    public static class Export extends LabCommand {
+        @Argument(index = 0, name = "lab", required = true)
+        @Completion(LabNameCompleter.class)
+        String lab;
+
+        @Argument(index = 1, name = "file", description = "The YAML file to write (- for the console)", required = true)
+        @Completion(FileCompleter.class)
+        String file;
+
+        @Override
+        public Object execute() {
+            if (file.equals("-")) {
+                System.out.print(labs.export(lab, null));
+            } else {
+                Path target = Path.of(file).toAbsolutePath();
+                labs.export(lab, target);
+                System.out.println("lab " + lab + " written to " + target);
+            }
+            return null;
+        }
+    }
+
+    @Service
+    @Command(scope = "dumm", name = "lab-schema", description = "Prints the JSON Schema of Dumm's YAML lab files (for editors and CI)")
+    public static class Schema extends LabCommand {
+        @Override
+        public Object execute() {
+            System.out.println(labs.schema());
             return null;
         }
     }
