@@ -64,6 +64,7 @@ final class LabApplier {
                     case MOVE_LINK -> moveLink(c.target());
                     case LOAD_TEMPLATE -> loadTemplate(c.value());
                     case ADD_ADDRESS -> addAddress(c.target(), c.value());
+                    case REMOVE_ADDRESS -> removeAddress(c.target(), c.value());
                     case SET_LINK -> setLink(c.target());
                     default -> {
                     }
@@ -87,7 +88,6 @@ final class LabApplier {
                 case REMOVE_DEVICE -> removeDevice(c.target());
                 case RESTART_DEVICE -> restartDevice(c.target());
                 case REMOVE_SEGMENT -> removeSegment(c.target());
-                case REMOVE_ADDRESS -> mesh.removeAddress(guest(c.target()), link(was, c.target()).iface(), c.value());
                 case UNLOAD_TEMPLATE -> unloadTemplate(c.value());
                 default -> {
                 }
@@ -165,6 +165,13 @@ final class LabApplier {
         String iface = link(want, target).iface();
         mesh.addAddress(g, iface, cidr);
         undo.push(() -> mesh.removeAddress(g, iface, cidr));
+    }
+
+    private void removeAddress(String target, String cidr) {
+        String g = guest(target);
+        String iface = link(was, target).iface();
+        mesh.removeAddress(g, iface, cidr);
+        undo.push(() -> mesh.addAddress(g, iface, cidr));
     }
 
     /** The lab's template, unless it is loaded already (another one loaded was refused before). */

@@ -31,7 +31,7 @@ import org.dumm.lab.LabLink;
  */
 final class LabExport {
 
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./@+][A-Za-z0-9_./:@+-]*");
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./@+][A-Za-z0-9_./:@+%-]*");
     private static final Pattern RESERVED = Pattern.compile("(?i)true|false|yes|no|on|off|null|y|n|~|[-+]?[0-9][0-9._:eE+-]*");
     private static final Pattern ETH = Pattern.compile("eth([0-9]+)");
 

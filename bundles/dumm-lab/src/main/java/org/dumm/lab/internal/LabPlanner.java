@@ -88,18 +88,22 @@ final class LabPlanner {
         return changes;
     }
 
-    /** Addresses added now and removed later; a changed cable state set now (it can be set back). */
+    /**
+     * Addresses removed, then added, both undoable; a changed cable state set (it can be set
+     * back). Removals go first: Linux deletes an interface's secondary IPv4 addresses of a subnet
+     * with its primary one, so a new address of the same subnet added before would vanish.
+     */
     private static void linkDetails(String dev, int i, LabLink a, LabLink b, List<LabChange> changes,
                                     List<LabChange> removals) {
         String target = dev + ":" + i;
+        for (String cidr : a.addresses()) {
+            if (!b.addresses().contains(cidr)) {
+                changes.add(new LabChange(Kind.REMOVE_ADDRESS, target, cidr, dev + " eth" + i + " " + cidr));
+            }
+        }
         for (String cidr : b.addresses()) {
             if (!a.addresses().contains(cidr)) {
                 changes.add(new LabChange(Kind.ADD_ADDRESS, target, cidr, dev + " eth" + i + " " + cidr));
-            }
-        }
-        for (String cidr : a.addresses()) {
-            if (!b.addresses().contains(cidr)) {
-                removals.add(new LabChange(Kind.REMOVE_ADDRESS, target, cidr, dev + " eth" + i + " " + cidr));
             }
         }
         if (!a.link().equals(b.link())) {
