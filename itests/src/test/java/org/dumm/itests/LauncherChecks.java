@@ -68,4 +68,36 @@ final class LauncherChecks {
         String list = karaf.ok("dumm:capture-list");
         assertTrue(list, list.lines().anyMatch(l -> l.contains("alice eth0") && l.contains("count reached")));
     }
+
+    /**
+     * A Dumm YAML lab through the distribution's console (feature dumm-lab with its snakeyaml):
+     * a bad file is refused with its line and creates nothing; the lab comes up with the
+     * addresses from the file, exports with them, and lab-destroy leaves no guest behind.
+     */
+    static void yamlLabThroughTheConsole(KarafInstance karaf) throws Exception {
+        Path dir = Files.createDirectories(karaf.home().resolve("labs-src"));
+        Path bad = dir.resolve("dmiybad.yaml");
+        Files.writeString(bad, "nodes:\n  a:\n    memory: 64m\n");
+        String error = karaf.failing("dumm:lab-apply " + bad);
+        assertTrue(error, error.contains("dmiybad.yaml line 3: nodes.a.memory: unknown key"));
+        Path file = dir.resolve("dmiy.yaml");
+        Files.writeString(file, """
+                prefix: dmiy
+                nodes: {a: , b: }
+                links:
+                  - - {node: a, iface: eth0, ipv4: 10.239.20.1/24}
+                    - {node: b, iface: eth0, ipv4: 10.239.20.2/24}
+                """);
+        String applied = karaf.ok("dumm:lab-apply " + file, Duration.ofSeconds(180));
+        assertTrue(applied, applied.contains("lab dmiy created"));
+        String ping = karaf.ok("dumm:exec --lab dmiy a ping -c 1 -W 2 10.239.20.2");
+        assertTrue(ping, ping.contains("1 packets received"));
+        Path export = dir.resolve("dmiy-export.yaml");
+        karaf.ok("dumm:lab-export dmiy " + export);
+        String yaml = Files.readString(export);
+        assertTrue(yaml, yaml.contains("ipv4: [10.239.20.2/24]") && yaml.contains("prefix: dmiy") == false);
+        karaf.ok("dumm:lab-destroy dmiy", Duration.ofSeconds(120));
+        String guests = karaf.ok("dumm:guest-list");
+        assertTrue(guests, !guests.contains("dmiy-a") && !guests.contains("dmiy-b"));
+    }
 }

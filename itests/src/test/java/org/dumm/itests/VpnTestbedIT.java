@@ -264,6 +264,13 @@ public class VpnTestbedIT {
         LauncherChecks.captureStreamsIntoTcpdump(karaf);
     }
 
+    /** A YAML lab applied, exported and destroyed ({@link LauncherChecks#yamlLabThroughTheConsole}). */
+    @Test
+    public void step1d_aYamlLabThroughTheConsole() throws Exception {
+        assumeTrue("the testbed did not come up", testbedUp);
+        LauncherChecks.yamlLabThroughTheConsole(karaf);
+    }
+
     /** The real Karaf stops and starts again; every guest is re-adopted, nothing duplicated. */
     @Test
     public void step2_karafRestartReadoptsTheRunningTestbed() throws Exception {
