@@ -198,7 +198,8 @@ final class Wiring {
             requireNotBusy(e);
             if (e.isUp()) {
                 String load = add && address.indexOf(':') >= 0 ? InGuest.LOAD_IPV6 : "";
-                InGuest.runChecked(e.handle, load + "ip addr " + (add ? "add " : "del ") + address + " dev " + iface,
+                InGuest.runChecked(e.handle, load + "ip addr " + (add ? "add " : "del ") + address + " dev " + iface
+                                + (add ? "" : restoreSecondaries(i, address)),
                         (add ? "adding " + address + " to " : "removing " + address + " from ") + guest + "/" + iface);
             }
             IfaceRecord updated = i.withAddress(address, add);
@@ -207,6 +208,24 @@ final class Wiring {
         } finally {
             e.lock.unlock();
         }
+    }
+
+    /**
+     * Linux deletes the secondary IPv4 addresses of a subnet together with its primary one
+     * (unless promote_secondaries is set): the other IPv4 addresses Dumm keeps on the interface
+     * are added again, those that survived refuse quietly.
+     */
+    private static String restoreSecondaries(IfaceRecord i, String removed) {
+        if (removed.indexOf(':') >= 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (String a : i.addresses()) {
+            if (!a.equals(removed) && a.indexOf(':') < 0) {
+                b.append("; ip addr add ").append(a).append(" dev ").append(i.name()).append(" 2>/dev/null");
+            }
+        }
+        return b.isEmpty() ? "" : " && { :" + b + "; true; }";
     }
 
     // ---- bridges -------------------------------------------------------------------------------

@@ -119,6 +119,11 @@ public class LabYamlGuestTest {
 
         // by hand: an address and a delay; the export keeps them, and a fresh apply of it is the same lab
         fx.mesh.addAddress("dmlya", "eth0", "fd00:239::1/64");
+        // a secondary of the same subnet outlives the removal of the primary (Linux would drop it)
+        fx.mesh.addAddress("dmlyb", "eth0", "10.239.8.4/24");
+        fx.mesh.removeAddress("dmlyb", "eth0", "10.239.8.3/24");
+        addr = fx.exec("dmlyb", "ip -4 addr show dev eth0").stdoutText();
+        assertTrue(addr, addr.contains("10.239.8.4/24") && !addr.contains("10.239.8.3/"));
         fx.mesh.setImpairment("dmlyb", "eth1", LinkDirection.OUT, Impairment.parse("5ms", null, "1%", null, null, null, null));
         LabInfo before = fx.labs.info("dmlyaml").orElseThrow();
         Path export = sources.resolve("export").resolve("dmlyaml.yaml");

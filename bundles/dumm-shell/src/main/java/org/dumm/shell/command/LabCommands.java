@@ -198,7 +198,20 @@ public final class LabCommands {
         }
 
         private static String links(List<LabLink> links) {
-            return Views.join(links.stream().map(l -> l.iface() + "=" + l.cd() + (l.mac() == null ? "" : "/" + l.mac())).toList());
+            return Views.join(links.stream().map(l -> l.iface() + "=" + l.cd() + (l.mac() == null ? "" : "/" + l.mac())
+                    + (l.addresses().isEmpty() ? "" : " " + String.join(" ", l.addresses())) + cable(l.link())).toList());
+        }
+
+        /** Empty for a clean cable, else what is unusual about it. */
+        private static String cable(org.dumm.api.LinkState s) {
+            java.util.List<String> notes = new java.util.ArrayList<>();
+            if (!s.carrier()) {
+                notes.add("no carrier");
+            }
+            if (!s.toGuest().isNone() || !s.fromGuest().isNone()) {
+                notes.add("impaired");
+            }
+            return notes.isEmpty() ? "" : " [" + String.join(", ", notes) + "]";
         }
     }
 
