@@ -10,6 +10,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.dumm.api.DummException;
+import org.dumm.api.Capture;
+import org.dumm.api.CaptureService;
 import org.dumm.api.Guest;
 import org.dumm.api.Iface;
 import org.dumm.lab.LabService;
@@ -29,6 +31,10 @@ public class GuestInfoCommand extends MeshCommand {
     @Reference(optional = true)
     LabService labs;
 
+    /** Optional: without feature dumm-capture there are no captures to show. */
+    @Reference(optional = true)
+    CaptureService captures;
+
 
     @Argument(index = 1, name = "options", description = "Options may also follow the arguments", multiValued = true)
     List<String> trailing;
@@ -41,8 +47,11 @@ public class GuestInfoCommand extends MeshCommand {
         String name = LabCommands.guest(labs, lab, this.name);
         Guest g = mesh.guest(name).orElseThrow(() -> new DummException(DummException.Reason.NOT_FOUND,
                 "guest '" + name + "' does not exist"));
+        List<Capture> own = captures == null ? List.of() : Views.capturesOf(g.name(), captures.captures());
         if (json) {
-            System.out.println(Views.json(Views.guest(g)));
+            java.util.Map<String, Object> view = new java.util.LinkedHashMap<>(Views.guest(g));
+            view.put("captures", own);
+            System.out.println(Views.json(view));
             return null;
         }
         System.out.println("Name     : " + g.name());
@@ -69,6 +78,9 @@ public class GuestInfoCommand extends MeshCommand {
                     i.transport().name().toLowerCase(), Views.join(i.addresses()), Views.linkLine(i));
         }
         table.print(System.out);
+        for (Capture c : own) {
+            System.out.println("Capture  : " + Views.captureLine(c));
+        }
         return null;
     }
 }

@@ -110,4 +110,18 @@ final class Views {
     static String join(List<String> list) {
         return list.isEmpty() ? "-" : String.join(",", list);
     }
+
+    /** The captures on one of the guest's interfaces ({@code target} is {@code GUEST IFACE}), running first. */
+    static List<org.dumm.api.Capture> capturesOf(String guest, List<org.dumm.api.Capture> all) {
+        return all.stream().filter(c -> c.target().startsWith(guest + " "))
+                .sorted(java.util.Comparator.comparing((org.dumm.api.Capture c) -> !c.running())).toList();
+    }
+
+    /** {@code cap1 eth0 icmp -> /tmp/a.pcap: running, 12 packets, 0 dropped}. */
+    static String captureLine(org.dumm.api.Capture c) {
+        String iface = c.target().substring(c.target().indexOf(' ') + 1);
+        return c.id() + " " + iface + (c.filter() == null ? "" : " " + c.filter()) + " -> " + c.file() + ": "
+                + (c.running() ? "running" : "ended (" + c.end() + ")") + ", " + c.packets() + " packets, "
+                + c.dropped() + " dropped";
+    }
 }
