@@ -100,4 +100,30 @@ final class LauncherChecks {
         String guests = karaf.ok("dumm:guest-list");
         assertTrue(guests, !guests.contains("dmiy-a") && !guests.contains("dmiy-b"));
     }
+
+    /**
+     * The classic testbed with moon and sun as UML guests and six namespace guests, from
+     * examples/testbed-mixed.yaml, after a hot install of the netns backend into the running
+     * distribution: alice reaches bob through both routers (ttl 62); destroyed and the backend
+     * uninstalled again, so that the later steps see the distribution as it was.
+     */
+    static void mixedTestbedLab(KarafInstance karaf) throws Exception {
+        Path lab = Path.of("..", "examples", "testbed-mixed.yaml").toAbsolutePath().normalize();
+        karaf.ok("feature:install dumm-backend-netns", Duration.ofSeconds(180));
+        try {
+            String applied = karaf.ok("dumm:lab-apply --name mx " + lab, Duration.ofSeconds(240));
+            assertTrue(applied, applied.contains("lab mx created"));
+            String info = karaf.ok("dumm:lab-info mx");
+            assertEquals(info, 8, info.lines().filter(l -> l.contains("| running")).count());
+            String ping = karaf.ok("dumm:exec --lab mx alice ping -c 2 -W 2 10.2.0.10");
+            assertTrue(ping, ping.contains("ttl=62"));
+            String backends = karaf.ok("dumm:guest-info --lab mx bob") + karaf.ok("dumm:guest-info --lab mx moon");
+            assertTrue(backends, backends.contains("Backend  : netns") && backends.contains("Backend  : uml"));
+        } finally {
+            karaf.run("dumm:lab-destroy mx", Duration.ofSeconds(120));
+            karaf.run("feature:uninstall dumm-backend-netns", Duration.ofSeconds(120));
+        }
+        String guests = karaf.ok("dumm:guest-list");
+        assertTrue(guests, guests.lines().noneMatch(l -> l.startsWith("mx-")));
+    }
 }

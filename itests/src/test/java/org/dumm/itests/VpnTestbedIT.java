@@ -271,6 +271,13 @@ public class VpnTestbedIT {
         LauncherChecks.yamlLabThroughTheConsole(karaf);
     }
 
+    /** UML and netns guests in one YAML lab ({@link LauncherChecks#mixedTestbedLab}). */
+    @Test
+    public void step1e_theMixedTestbedLabAfterAHotInstallOfTheNetnsBackend() throws Exception {
+        assumeTrue("the testbed did not come up", testbedUp);
+        LauncherChecks.mixedTestbedLab(karaf);
+    }
+
     /** The real Karaf stops and starts again; every guest is re-adopted, nothing duplicated. */
     @Test
     public void step2_karafRestartReadoptsTheRunningTestbed() throws Exception {
