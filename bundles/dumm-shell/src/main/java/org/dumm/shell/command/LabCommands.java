@@ -15,6 +15,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.dumm.api.DummException;
+import org.dumm.api.Iface;
+import org.dumm.api.Mesh;
 import org.dumm.lab.LabChange;
 import org.dumm.lab.LabInfo;
 import org.dumm.lab.LabLink;
@@ -165,6 +167,10 @@ public final class LabCommands {
         @Option(name = "--json", description = "JSON for scripts")
         boolean json;
 
+        /** For the host TAP of each device interface (the lab keeps links, the mesh their TAPs). */
+        @Reference
+        Mesh mesh;
+
         @Override
         public Object execute() {
             TrailingOptions.applyAll(this, trailing);
@@ -181,9 +187,12 @@ public final class LabCommands {
             devices.column("Master");
             devices.column("Mem");
             devices.column("Links");
+            devices.column("TAPs");
             for (LabInfo.Device d : info.devices()) {
+                String taps = mesh.guest(d.guest()).map(g -> Views.join(g.interfaces().stream().map(Iface::tap).toList()))
+                        .orElse("-");
                 devices.addRow().addContent(d.name(), d.guest(), d.state(), Views.dash(d.master()),
-                        d.memoryMb() == 0 ? "-" : d.memoryMb() + "M", links(d.links()));
+                        d.memoryMb() == 0 ? "-" : d.memoryMb() + "M", links(d.links()), taps);
             }
             devices.print(System.out);
             ShellTable segments = new ShellTable();
