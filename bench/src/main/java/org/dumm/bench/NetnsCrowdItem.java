@@ -17,8 +17,9 @@ import org.dumm.netns.internal.NetnsBackend;
 /**
  * Item 8: a crowd of netns guests on one bridge (100; 20 with --quick): defined, started in
  * parallel until every one answers exec, their host memory (PSS of every process in their
- * cgroups), exec round trips, connects of a new interface to a running one, and the teardown.
- * Dumm only: no Mininet on these hosts to compare with.
+ * cgroups), exec round trips, connects of a new interface to a running one, and the teardown;
+ * beside it in the same run, Mininet (Debian's package, installed when missing, with a Linux
+ * bridge as its switch) building and starting the same crowd, and stopping it.
  */
 final class NetnsCrowdItem implements BenchItem {
 
@@ -89,8 +90,21 @@ final class NetnsCrowdItem implements BenchItem {
         double execP50 = exec[exec.length / 2] / 1e6;
         double connectP50 = connect[connect.length / 2] / 1e6;
         double perGuestMb = pssKb / 1024.0 / n;
+        double dummUp = (t2 - t0) / 1e9;
+        double dummDown = (t4 - t3) / 1e9;
+        double[] mininet = mininet(n);
         ctx.report().add(new Row("8", n + " netns guests on one bridge: defined, then started → all exec-ready",
                 String.format("%.2f s + %.2f s", (t1 - t0) / 1e9, (t2 - t1) / 1e9), "", "", "", ""));
+        if (mininet != null) {
+            ctx.report().add(new Row("8", n + " hosts up and answering: Dumm netns vs Mininet (Linux bridge)",
+                    String.format("%.2f s", dummUp), String.format("%.2f s", mininet[0]),
+                    String.format("%.2f×", dummUp / mininet[0]), "", ""));
+            ctx.report().add(new Row("8", n + " hosts torn down: Dumm netns vs Mininet",
+                    String.format("%.2f s", dummDown), String.format("%.2f s", mininet[1]),
+                    String.format("%.2f×", dummDown / mininet[1]), "", ""));
+            m.put("mininet_up_s", Stats.round(mininet[0]));
+            m.put("mininet_down_s", Stats.round(mininet[1]));
+        }
         ctx.report().add(new Row("8", "host memory per idle netns guest (PSS of its cgroup's " + procs / n + " processes)",
                 String.format("%.2f MB", perGuestMb), "", "", "", ""));
         ctx.report().add(new Row("8", "netns exec round trip p50 (" + exec.length + ")", String.format("%.2f ms", execP50),
@@ -106,5 +120,33 @@ final class NetnsCrowdItem implements BenchItem {
         m.put("exec_p50_ms", Stats.round(execP50));
         m.put("connect_p50_ms", Stats.round(connectP50));
         m.put("teardown_s", Stats.round((t4 - t3) / 1e9));
+    }
+
+    /**
+     * Mininet's build + start and stop of {@code n} hosts, in seconds, or null (reported) when
+     * Mininet cannot be had. Debian's python3 is used: Mininet lives in its dist-packages.
+     */
+    private static double[] mininet(int n) throws java.io.IOException {
+        Host.Result has = Host.run(Duration.ofSeconds(30), "/usr/bin/python3", "-c", "import mininet.nodelib");
+        if (has.exit() != 0 || !Files.isExecutable(Path.of("/usr/sbin/brctl"))) {
+            Host.Result install = Host.run(Duration.ofMinutes(10), "apt-get", "install", "-y", "--no-install-recommends",
+                    "mininet", "bridge-utils");
+            if (install.exit() != 0) {
+                System.err.println("bench 8: Mininet not available, no baseline: " + install.out());
+                return null;
+            }
+        }
+        Path script = Files.createTempFile("dmmn-crowd", ".py");
+        try (var in = NetnsCrowdItem.class.getResourceAsStream("mininet_crowd.py")) {
+            Files.write(script, in.readAllBytes());
+            Host.Result r = Host.run(Duration.ofMinutes(10), "/usr/bin/python3", script.toString(), Integer.toString(n));
+            java.util.regex.Matcher mm = java.util.regex.Pattern.compile("build_start_s=([0-9.]+) stop_s=([0-9.]+) hosts=(\\d+)")
+                    .matcher(r.out());
+            BenchContext.check(r.exit() == 0 && mm.find() && Integer.parseInt(mm.group(3)) == n,
+                    "Mininet's crowd failed: " + r.out());
+            return new double[] {Double.parseDouble(mm.group(1)), Double.parseDouble(mm.group(2))};
+        } finally {
+            Files.deleteIfExists(script);
+        }
     }
 }
