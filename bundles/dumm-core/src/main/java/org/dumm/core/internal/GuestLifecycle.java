@@ -311,7 +311,9 @@ final class GuestLifecycle {
                 if (h.isPaused()) {
                     h.resume();
                 }
-                h.stop(timeout);
+                // the stop stays within its timeout: the backend gets what the script left (at least half)
+                Duration rest = timeout.minus(InGuest.runShutdown(h, specFor(e.record).root(), timeout));
+                h.stop(rest.compareTo(timeout.dividedBy(2)) < 0 ? timeout.dividedBy(2) : rest);
             } finally {
                 e.handle = null;
                 ports.releaseHostResources(e.record, deferredTaps);

@@ -1,5 +1,7 @@
 package org.dumm.core.internal;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,6 +23,14 @@ final class InGuest {
     static final String STARTUP_SCRIPT = "/etc/dumm/startup";
     /** Where the startup's exit status is kept in the guest (for users and scripts). */
     static final String STARTUP_STATUS = "/run/dumm/startup.status";
+    /**
+     * Run inside a guest before a graceful stop (like Netkit/Kathará's {@code DEV.shutdown}), when
+     * the guest's root has it; its output goes to {@link #SHUTDOWN_LOG}.
+     */
+    static final String SHUTDOWN_SCRIPT = "/etc/dumm/shutdown";
+    static final String SHUTDOWN_LOG = "/var/log/shutdown.log";
+    /** The most a shutdown script may take, however long the stop's timeout. */
+    private static final Duration SHUTDOWN_MAX = Duration.ofSeconds(30);
 
     private InGuest() {
     }
@@ -100,6 +110,38 @@ final class InGuest {
                     r.exitStatus(), r.timedOut() ? ", timed out" : "", Startup.LOG);
         }
         return new Startup(Startup.State.DONE, r.timedOut() ? -1 : r.exitStatus());
+    }
+
+    /**
+     * Runs the guest's {@link #SHUTDOWN_SCRIPT} when its root (the union mount, as the host sees
+     * it) has one: a test on the host, so that guests without it pay no exec. Gets half the stop's
+     * timeout (at most {@link #SHUTDOWN_MAX}) so the backend's own graceful stop keeps the other
+     * half. A failing or hanging script is logged and never keeps the guest from stopping.
+     *
+     * @return the time it took (zero when there was none)
+     */
+    static Duration runShutdown(GuestHandle h, Path root, Duration stopTimeout) {
+        Duration budget = stopTimeout.dividedBy(2);
+        if (budget.compareTo(SHUTDOWN_MAX) > 0) {
+            budget = SHUTDOWN_MAX;
+        }
+        // no time given (a stop that kills at once) leaves none for a script
+        if (budget.isZero() || budget.isNegative() || root == null
+                || !Files.isRegularFile(root.resolve(SHUTDOWN_SCRIPT.substring(1)))) {
+            return Duration.ZERO;
+        }
+        long t0 = System.nanoTime();
+        try {
+            ExecResult r = h.exec("[ -d /var/log ] || mkdir -p /var/log; /bin/sh " + SHUTDOWN_SCRIPT + " >" + SHUTDOWN_LOG
+                    + " 2>&1 </dev/null", budget);
+            if (!r.succeeded()) {
+                LOG.warn("{} of guest '{}' failed (status {}{}); stopping it anyway", SHUTDOWN_SCRIPT, h.name(),
+                        r.exitStatus(), r.timedOut() ? ", timed out after " + budget.toMillis() + " ms" : "");
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("{} of guest '{}' could not run ({}); stopping it anyway", SHUTDOWN_SCRIPT, h.name(), ex.getMessage());
+        }
+        return Duration.ofNanos(System.nanoTime() - t0);
     }
 
     /** Runs a command of the mesh's own in the guest; GUEST_FAILURE, with its stderr, when it fails. */
