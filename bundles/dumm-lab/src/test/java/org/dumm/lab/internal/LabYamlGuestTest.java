@@ -148,6 +148,7 @@ public class LabYamlGuestTest {
                 "shared.startup", "echo shared-$WHO >/tmp/shared.out\n",
                 "pc1.startup", "ip addr add 10.239.10.1/24 dev eth0\n",
                 "pc2.startup", "ip addr add 10.239.10.2/24 dev eth0\n",
+                "pc1.shutdown", "echo bye-$WHO >/root/lab-bye\n",
                 "pc1/etc/from-tree", "tree file\n"));
         fx.labs.apply(dir, LabOptions.defaults(), Progress.NONE);
         // by hand: pc2 gets a second interface on a bridge of its own
@@ -175,6 +176,9 @@ public class LabYamlGuestTest {
         assertTrue(fx.ping("dmlkx-pc2", "10.239.10.1"));
         // applied again from its export, nothing changes
         assertTrue(fx.labs.apply(export, LabOptions.defaults(), Progress.NONE).empty());
+        // a graceful stop runs pc1.shutdown with the device's environment (written to its diff)
+        fx.mesh.stopGuest("dmlkx-pc1", java.time.Duration.ofSeconds(20));
+        assertEquals("bye-pc1", Files.readString(fx.workDir.resolve("guests/dmlkx-pc1/diff/root/lab-bye")).strip());
     }
 
     /** The average RTT of five pings, in ms. */
