@@ -23,7 +23,7 @@ import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
-/** Kathará-format labs applied on real UML guests (busybox master), at most four at a time. */
+/** Kathará-format labs applied on real UML guests (busybox master), at most five at a time. */
 public class LabRealGuestTest {
 
     private LabMesh fx;
@@ -84,21 +84,27 @@ public class LabRealGuestTest {
     }
 
     @Test
-    public void two_routers_two_hosts_static_routes_end_to_end() throws Exception {
+    public void two_routers_three_hosts_static_routes_end_to_end() throws Exception {
         Path dir = LabMesh.lab(labs.resolve("dmlrt"), Map.of(
-                "lab.conf", "r1[0]=A\nr1[1]=B\nr2[0]=B\nr2[1]=C\npc1[0]=A\npc2[0]=C\n",
-                "lab.dep", "pc1: r1\npc2: r2\n",
+                "lab.conf", "r1[0]=A\nr1[1]=B\nr2[0]=B\nr2[1]=C\npc1[0]=A\npc2[0]=C\npc3[0]=C\n",
+                "lab.dep", "pc1: r1\npc2: r2\npc3: r2\n",
                 "r1.startup", "ip addr add 10.239.1.1/24 dev eth0\nip addr add 10.239.2.1/24 dev eth1\n"
                         + "ip route add 10.239.3.0/24 via 10.239.2.2\n",
                 "r2.startup", "ip addr add 10.239.2.2/24 dev eth0\nip addr add 10.239.3.1/24 dev eth1\n"
                         + "ip route add 10.239.1.0/24 via 10.239.2.1\n",
                 "pc1.startup", "ip addr add 10.239.1.10/24 dev eth0\nip route add default via 10.239.1.1\n",
-                "pc2.startup", "ip addr add 10.239.3.10/24 dev eth0\nip route add default via 10.239.3.1\n"));
+                "pc2.startup", "ip addr add 10.239.3.10/24 dev eth0\nip route add default via 10.239.3.1\n",
+                "pc3.startup", "ip addr add 10.239.3.11/24 dev eth0\nip route add default via 10.239.3.1\n"));
         apply(dir, null);
         assertTrue("pc1 -> pc2 over two routers", fx.ping("dmlrt-pc1", "10.239.3.10"));
+        assertTrue("pc3 -> pc1 over two routers", fx.ping("dmlrt-pc3", "10.239.1.10"));
+        assertTrue("pc2 -> pc3 on their own CD", fx.ping("dmlrt-pc2", "10.239.3.11"));
         String trace = fx.exec("dmlrt-pc1", "traceroute -n -w 2 -q 1 10.239.3.10").stdoutText();
         List<String> hops = trace.lines().filter(l -> l.matches("\\s*\\d+\\s+.*")).map(l -> l.strip().split("\\s+")[1]).toList();
         assertEquals(trace, List.of("10.239.1.1", "10.239.2.2", "10.239.3.10"), hops);
+        String back = fx.exec("dmlrt-pc3", "traceroute -n -w 2 -q 1 10.239.1.10").stdoutText();
+        hops = back.lines().filter(l -> l.matches("\\s*\\d+\\s+.*")).map(l -> l.strip().split("\\s+")[1]).toList();
+        assertEquals(back, List.of("10.239.3.1", "10.239.2.1", "10.239.1.10"), hops);
     }
 
     @Test
