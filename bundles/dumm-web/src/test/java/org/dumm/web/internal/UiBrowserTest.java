@@ -219,6 +219,79 @@ public class UiBrowserTest {
         assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
     }
 
+    /**
+     * The console tab fits its pane and the guest's console has the terminal's size: {@code stty
+     * size} typed in the guest prints the rows and columns xterm.js shows, before and after the
+     * browser window shrinks.
+     */
+    @Test
+    public void consoleFollowsTheWindowSize() throws Exception {
+        mesh.mesh.createGuest(GuestDefinition.named("dmwr"));
+        mesh.mesh.startGuest("dmwr");
+        browser.get("http://127.0.0.1:" + server.port + UiServlet.PREFIX + "/#token=" + server.token());
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        await("g.node[data-id='guest:dmwr'][data-state='RUNNING']", Duration.ofSeconds(5));
+        Thread.sleep(1500);
+        browser.findElement(By.cssSelector("g.node[data-id='guest:dmwr'] circle")).click();
+        buttonNamed("Console").click();
+        WebElement keys = await(".console-pane[data-guest='dmwr'] textarea.xterm-helper-textarea", Duration.ofSeconds(5));
+        int[] before = awaitGuestSize(keys, "dmw-a");
+        int[] shown = termSize();
+        assertEquals("stty size in the guest against xterm.js's rows", shown[0], before[0]);
+        assertEquals("stty size in the guest against xterm.js's columns", shown[1], before[1]);
+        shot("ui-console-size-before");
+
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(900, 620));
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> {
+            int[] now = termSize();
+            return now[0] < before[0] && now[1] < before[1];
+        });
+        int[] after = awaitGuestSize(keys, "dmw-b");
+        int[] shownAfter = termSize();
+        assertEquals("rows after the window shrank", shownAfter[0], after[0]);
+        assertEquals("columns after the window shrank", shownAfter[1], after[1]);
+        assertTrue("the guest's console shrank: " + before[0] + "x" + before[1] + " -> " + after[0] + "x" + after[1],
+                after[0] < before[0] && after[1] < before[1]);
+        shot("ui-console-size-after");
+        System.out.println("console size in the guest: " + before[0] + "x" + before[1] + " at 1280x800, "
+                + after[0] + "x" + after[1] + " at 900x620");
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    /** xterm.js's rows and columns of the dmwr tab, once its size has been sent to the guest. */
+    private int[] termSize() {
+        String size = new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> {
+            String s = d.findElement(By.cssSelector(".console-pane[data-guest='dmwr']")).getAttribute("data-size");
+            return s == null || s.isEmpty() ? null : s;
+        });
+        String[] rc = size.split("x");
+        return new int[] {Integer.parseInt(rc[0]), Integer.parseInt(rc[1])};
+    }
+
+    /** Types {@code stty size} behind a marker and reads the guest's answer off the screen. */
+    private int[] awaitGuestSize(WebElement keys, String marker) throws InterruptedException {
+        java.util.regex.Pattern answer = java.util.regex.Pattern.compile(marker + " ([0-9]+) ([0-9]+)");
+        Thread.sleep(300);   // the size PUT lands before the line is typed
+        for (int attempt = 0; attempt < 3; attempt++) {
+            keys.sendKeys("echo " + marker + " $(stty size)" + Keys.ENTER);
+            try {
+                String screen = new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> {
+                    String t = d.findElement(By.cssSelector(".console-pane[data-guest='dmwr'] .xterm-rows")).getText();
+                    return answer.matcher(t).find() ? t : null;
+                });
+                java.util.regex.Matcher m = answer.matcher(screen);
+                m.find();
+                return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+            } catch (org.openqa.selenium.TimeoutException e) {
+                // the shell was not there yet (a busybox master respawns it): type again
+            }
+        }
+        throw new AssertionError("no '" + marker + " ROWS COLS' on the console");
+    }
+
     /** Waits until the layout has stopped moving the element (same place for half a second). */
     private void settle(String css) throws InterruptedException {
         org.openqa.selenium.Point last = null;
