@@ -21,6 +21,7 @@ public final class RestServer implements AutoCloseable {
     final AccessToken token;
     final EventServlet events;
     final ConsoleServlet consoles;
+    final ApiServlet api;
     public final int port;
 
     RestServer(Mesh mesh, EventHub hub, Path tokenFile) throws Exception {
@@ -36,7 +37,8 @@ public final class RestServer implements AutoCloseable {
         server.addConnector(c);
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
-        ctx.addServlet(new ServletHolder(new ApiServlet(mesh, token)), ApiServlet.PATTERN);
+        api = new ApiServlet(mesh, token);
+        ctx.addServlet(new ServletHolder(api), ApiServlet.PATTERN);
         events = new EventServlet(hub, token);
         ctx.addServlet(new ServletHolder(events), EventServlet.PATH);
         consoles = new ConsoleServlet(mesh, token);
@@ -50,6 +52,11 @@ public final class RestServer implements AutoCloseable {
 
     RestClient client() {
         return new RestClient("http://127.0.0.1:" + port + ApiServlet.PREFIX, token.value());
+    }
+
+    /** Serves /labs on {@code labs} from now on (null: as without dumm-lab), as DS binds LabRoutes in Karaf. */
+    public void labs(org.dumm.lab.LabService labs) {
+        api.labs = labs == null ? null : new LabRoutes(labs);
     }
 
     public String token() {
