@@ -63,6 +63,7 @@ public class UiBrowserTest {
         mesh = new RestTestMesh("dmw", MARKER, hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"),
                 Map.of(UiServlet.PATTERN, new UiServlet()));
+        server.labs(new org.dumm.lab.internal.LabServiceImpl(mesh.mesh, Map.of()));
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -256,6 +257,55 @@ public class UiBrowserTest {
         shot("ui-console-size-after");
         System.out.println("console size in the guest: " + before[0] + "x" + before[1] + " at 1280x800, "
                 + after[0] + "x" + after[1] + " at 900x620");
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    /**
+     * The labs panel: a Kathará lab directory (pc1 and pc2 on collision domain A) planned and
+     * applied by its path, listed with its devices running, in the graph, destroyed from the page.
+     */
+    @Test
+    public void labsPanelAppliesAndDestroysALab() throws Exception {
+        Path dir = Files.createDirectories(mesh.workDir.resolve("labsrc/dmwlab"));
+        Files.writeString(dir.resolve("lab.conf"), "pc1[0]=A\npc2[0]=A\n");
+        browser.get("http://127.0.0.1:" + server.port + UiServlet.PREFIX + "/#token=" + server.token());
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        await("#labs-box[data-available='true']", Duration.ofSeconds(5));
+        browser.findElement(By.id("lab-path")).sendKeys(dir.toString());
+        browser.findElement(By.id("lab-dry-run")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.findElement(By.id("lab-plan")).getText()
+                .startsWith("plan of dmwlab:"));
+        String plan = browser.findElement(By.id("lab-plan")).getText();
+        assertTrue(plan, plan.contains("add-device") && plan.contains("pc1") && plan.contains("pc2"));
+        assertTrue("the plan made guests", mesh.mesh.guests().isEmpty());
+
+        browser.findElement(By.cssSelector("#lab-form button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> d.findElements(
+                By.cssSelector("#labs li[data-lab='dmwlab'] li[data-state='RUNNING']")).size() == 2);
+        List<String> devices = browser.findElements(By.cssSelector("#labs li[data-lab='dmwlab'] li[data-device]"))
+                .stream().map(e -> e.getAttribute("data-device")).sorted().toList();
+        assertEquals(List.of("pc1", "pc2"), devices);
+        assertEquals(2, mesh.mesh.guests().size());
+        assertEquals(1, mesh.mesh.bridges().size());
+        String bridge = mesh.mesh.bridges().get(0).name();
+        assertTrue(Files.exists(Path.of("/sys/class/net", bridge, "bridge")));
+        for (org.dumm.api.Guest g : mesh.mesh.guests()) {
+            await("g.node[data-id='guest:" + g.name() + "']", Duration.ofSeconds(2));
+        }
+        await("g.node[data-id='bridge:" + bridge + "']", Duration.ofSeconds(2));
+        shot("ui-lab");
+
+        browser.findElement(By.cssSelector("#labs li[data-lab='dmwlab'] button")).click();
+        browser.switchTo().alert().accept();
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d ->
+                d.findElements(By.cssSelector("#labs li[data-lab='dmwlab']")).isEmpty());
+        assertTrue(mesh.mesh.guests().isEmpty());
+        assertTrue(mesh.mesh.bridges().isEmpty());
+        assertTrue("bridge " + bridge + " is left on the host", !Files.exists(Path.of("/sys/class/net", bridge)));
+        new WebDriverWait(browser, Duration.ofSeconds(2)).until(d -> d.findElements(By.cssSelector("g.node")).isEmpty());
         List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
         assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
