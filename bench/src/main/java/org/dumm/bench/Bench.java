@@ -28,7 +28,8 @@ public final class Bench {
             new NetnsCrowdItem(),
             new DebianItem(),
             new ScenarioRunnerItem(),
-            new CaptureItem());
+            new CaptureItem(),
+            new RestItem());
 
     private Bench() {
     }
