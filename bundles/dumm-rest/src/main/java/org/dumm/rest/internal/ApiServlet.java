@@ -112,6 +112,11 @@ public final class ApiServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile LabRoutes labs;
 
+    /** The test runs' routes, while dumm-test's ScenarioRunner is there. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile TestRunRoutes testRuns;
+
     @Activate
     public ApiServlet(@Reference Mesh mesh, @Reference AccessToken token) {
         this.mesh = mesh;
@@ -129,6 +134,10 @@ public final class ApiServlet extends HttpServlet {
         }
         if (!call.path.isEmpty() && call.seg(0).equals("labs")) {
             answerLabs(call);
+            return;
+        }
+        if (!call.path.isEmpty() && call.seg(0).equals("test-runs")) {
+            answerTestRuns(call);
             return;
         }
         Route route = ROUTES.stream().filter(r -> call.is(r.method(), r.pattern())).findFirst().orElse(null);
@@ -166,6 +175,31 @@ public final class ApiServlet extends HttpServlet {
         }
         try {
             l.answer(route, call);
+        } catch (DummException e) {
+            call.error(HttpCall.status(e.reason()), e.reason().name(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("REST {} {} failed", call.method, call.req.getPathInfo(), e);
+            call.error(500, "INTERNAL", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private void answerTestRuns(HttpCall call) throws IOException {
+        TestRunRoutes.Route route = TestRunRoutes.match(call);
+        if (route == null) {
+            boolean known = TestRunRoutes.knows(call);
+            call.error(known ? 405 : 404, known ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", known
+                    ? call.method + " is not allowed on " + call.req.getPathInfo()
+                    : "no such resource: " + PREFIX + call.req.getPathInfo());
+            return;
+        }
+        TestRunRoutes t = testRuns;
+        if (t == null) {
+            call.error(404, "TESTS_UNAVAILABLE", "test runs are not available: install the feature dumm-test"
+                    + " (feature:install dumm-test)");
+            return;
+        }
+        try {
+            t.answer(route, call);
         } catch (DummException e) {
             call.error(HttpCall.status(e.reason()), e.reason().name(), e.getMessage());
         } catch (RuntimeException e) {

@@ -58,12 +58,15 @@ public class RestLabTest {
     }
 
     @Test
-    public void withoutDummLabLabsAre404() throws Exception {
+    public void withoutDummLabOrDummTestTheyAre404() throws Exception {
         for (Answer a : List.of(rest.get("/labs"), rest.get("/labs/dmwlab"),
                 rest.post("/labs", Map.of("path", labDir.toString())))) {
             assertEquals(a.text(), 404, a.status());
             assertEquals("LABS_UNAVAILABLE", a.get("reason"));
         }
+        Answer runs = rest.get("/test-runs");
+        assertEquals(404, runs.status());
+        assertEquals("TESTS_UNAVAILABLE", runs.get("reason"));
         assertTrue(mesh.mesh.guests().isEmpty());
         assertEquals(401, rest.withToken(null).get("/labs").status());
     }
@@ -118,6 +121,34 @@ public class RestLabTest {
         Map<String, Object> again = (Map<String, Object>) rest.post("/labs",
                 Map.of("path", labDir.toString(), "dryRun", true)).get("plan");
         assertEquals(List.of(), again.get("changes"));
+
+        // a test run of checks on the lab's guests (guest = prefix + device): one passes, one fails
+        Path checks = Files.createDirectories(mesh.workDir.resolve("checks"));
+        Files.createDirectories(checks.resolve("a-pass"));
+        Files.writeString(checks.resolve("a-pass/checks.yaml"), "custom_commands:\n  pc1:\n"
+                + "    - command: echo dmw-$((6*7))\n      expected_output: dmw-42\n");
+        Files.createDirectories(checks.resolve("b-fail"));
+        Files.writeString(checks.resolve("b-fail/checks.yaml"), "custom_commands:\n  pc2:\n"
+                + "    - command: hostname\n      expected_output: not-this-name\n");
+        server.testRuns(new org.dumm.test.internal.ScenarioRunnerImpl(mesh.mesh));
+        Answer started = rest.post("/test-runs", Map.of("paths", List.of(checks.toString()), "guestPrefix", "dmwlab-"));
+        assertEquals(started.text(), 202, started.status());
+        String id = (String) started.get("id");
+        Answer run = null;
+        for (long end = System.currentTimeMillis() + 60_000; System.currentTimeMillis() < end; Thread.sleep(200)) {
+            run = rest.get("/test-runs/" + id);
+            if (!"RUNNING".equals(run.get("state"))) {
+                break;
+            }
+        }
+        assertEquals(run.text(), "DONE", run.get("state"));
+        assertEquals(1, ((Number) run.get("passed")).intValue());
+        assertEquals(1, ((Number) run.get("failed")).intValue());
+        List<Map<String, Object>> results = (List<Map<String, Object>>) run.get("results");
+        assertEquals(List.of("PASSED", "FAILED"), results.stream().map(r -> r.get("verdict")).toList());
+        assertEquals(List.of(id), rest.get("/test-runs").list().stream().map(r -> r.get("id")).toList());
+        assertEquals(404, rest.get("/test-runs/999").status());
+        assertEquals(400, rest.post("/test-runs", Map.of("paths", List.of())).status());
 
         // destroyed: no guest, TAP or bridge left
         assertEquals(204, rest.delete("/labs/dmwlab").status());

@@ -59,6 +59,15 @@ public final class RestServer implements AutoCloseable {
         api.labs = labs == null ? null : new LabRoutes(labs);
     }
 
+    /** Serves /test-runs on {@code runner} from now on (null: as without dumm-test). */
+    public void testRuns(org.dumm.test.ScenarioRunner runner) {
+        TestRunRoutes old = api.testRuns;
+        api.testRuns = runner == null ? null : new TestRunRoutes(runner);
+        if (old != null) {
+            old.close();
+        }
+    }
+
     public String token() {
         return token.value();
     }
@@ -72,6 +81,7 @@ public final class RestServer implements AutoCloseable {
     public void close() throws Exception {
         events.close();
         consoles.close();
+        testRuns(null);
         server.stop();
     }
 }
