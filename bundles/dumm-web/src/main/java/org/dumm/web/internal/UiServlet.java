@@ -36,6 +36,7 @@ public final class UiServlet extends HttpServlet {
             "graph.js", "text/javascript;charset=utf-8",
             "consoles.js", "text/javascript;charset=utf-8",
             "labs.js", "text/javascript;charset=utf-8",
+            "tests.js", "text/javascript;charset=utf-8",
             "style.css", "text/css;charset=utf-8",
             "vendor/xterm.js", "text/javascript;charset=utf-8",
             "vendor/addon-fit.js", "text/javascript;charset=utf-8",

@@ -64,6 +64,7 @@ async function refresh() {
     fillExecGuests();
     fillTemplates();
     labs.refresh();
+    testRuns.refresh();
   } catch (e) {
     say((e.status === 401 ? 'token refused (open the URL ./dumm web prints)' : 'refresh failed: ' + e.message), true);
   }
@@ -226,7 +227,7 @@ function form(id, fn) {
   });
 }
 
-let graph, consoles, labs;
+let graph, consoles, labs, testRuns;
 window.addEventListener('DOMContentLoaded', () => {
   graph = new Graph($('graph'), {select: selectHandler, connect: onConnect});
   consoles = new Consoles($('consoles'), $('console-tabs'), $('console-panes'), token, say);
@@ -235,6 +236,7 @@ window.addEventListener('DOMContentLoaded', () => {
     return;
   }
   labs = new Labs($('labs-box'), api, act);
+  testRuns = new TestRuns($('tests-box'), api, act);
   form('guest-form', () => act('create guest', () => api('POST', '/guests', {name: $('guest-name').value.trim()})));
   form('bridge-form', () => act('create bridge', () => api('POST', '/bridges', {name: $('bridge-name').value.trim()})));
   form('template-form', () => act('create template', () => api('POST', '/templates', {name: $('template-name').value.trim()})));

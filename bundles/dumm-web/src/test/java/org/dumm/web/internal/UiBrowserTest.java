@@ -64,6 +64,7 @@ public class UiBrowserTest {
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"),
                 Map.of(UiServlet.PATTERN, new UiServlet()));
         server.labs(new org.dumm.lab.internal.LabServiceImpl(mesh.mesh, Map.of()));
+        server.testRuns(new org.dumm.test.internal.ScenarioRunnerImpl(mesh.mesh));
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -297,6 +298,27 @@ public class UiBrowserTest {
         }
         await("g.node[data-id='bridge:" + bridge + "']", Duration.ofSeconds(2));
         shot("ui-lab");
+
+        // a test run of checks on the lab's guests, from the Test runs panel: one passes, one fails
+        Path checks = Files.createDirectories(mesh.workDir.resolve("checks"));
+        Files.createDirectories(checks.resolve("a-pass"));
+        Files.writeString(checks.resolve("a-pass/checks.yaml"), "custom_commands:\n  pc1:\n"
+                + "    - command: echo dmw-$((6*7))\n      expected_output: dmw-42\n");
+        Files.createDirectories(checks.resolve("b-fail"));
+        Files.writeString(checks.resolve("b-fail/checks.yaml"), "custom_commands:\n  pc2:\n"
+                + "    - command: hostname\n      expected_output: not-this-name\n");
+        await("#tests-box[data-available='true']", Duration.ofSeconds(5));
+        browser.findElement(By.id("test-paths")).sendKeys(checks.toString());
+        browser.findElement(By.id("test-prefix")).sendKeys("dmwlab-");
+        browser.findElement(By.cssSelector("#test-form button")).click();
+        WebElement done = new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> d.findElements(
+                By.cssSelector("#test-runs li[data-state='DONE']")).stream().findFirst().orElse(null));
+        assertTrue(done.getText(), done.getText().contains("1 passed, 1 failed"));
+        done.findElement(By.tagName("button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> !d.findElement(By.id("test-results")).getText().isEmpty());
+        String results = browser.findElement(By.id("test-results")).getText();
+        assertTrue(results, results.startsWith("PASSED") && results.contains("\nFAILED"));
+        shot("ui-test-run");
 
         browser.findElement(By.cssSelector("#labs li[data-lab='dmwlab'] button")).click();
         browser.switchTo().alert().accept();
