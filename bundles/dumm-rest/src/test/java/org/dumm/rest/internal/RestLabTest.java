@@ -27,7 +27,7 @@ import org.junit.Test;
  */
 public class RestLabTest {
 
-    private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3953);
+    private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3954);
 
     private RestTestMesh mesh;
     private RestServer server;
