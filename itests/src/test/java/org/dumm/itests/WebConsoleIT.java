@@ -31,7 +31,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code dumm:connect} typed into the Karaf console (over its SSH port, as {@code ./dumm client}
  * does) shows in the page's graph within a second of the command's answer; a
  * {@code dumm:disconnect} takes the link away again. The page's Labs and Test runs panels are
- * live (dumm-rest bound the distribution's LabService and ScenarioRunner). Names start with {@code dmwk}; the
+ * live (dumm-rest bound the distribution's LabService and ScenarioRunner); with features dumm-lab
+ * and dumm-test uninstalled the API still answers and /labs, /test-runs are 404 with their reasons,
+ * and /labs answers again once dumm-lab is back. Names start with {@code dmwk}; the
  * screenshot goes to target/screenshots/.
  */
 public class WebConsoleIT {
@@ -116,6 +118,39 @@ public class WebConsoleIT {
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
         karaf.ok("dumm:guest-delete dmwkg --force; dumm:bridge-delete dmwkbr0");
         assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+
+        // dumm-rest without dumm-lab and dumm-test: the rest of the API answers, /labs and
+        // /test-runs are 404 with their reasons; dumm-lab back, /labs answers again
+        karaf.ok("feature:uninstall dumm-test dumm-lab", Duration.ofSeconds(120));
+        String api = "http://127.0.0.1:" + port + "/dumm/api";
+        assertTrue("no LABS_UNAVAILABLE", awaitAnswer(api + "/labs", token, 404, "LABS_UNAVAILABLE"));
+        assertTrue("no TESTS_UNAVAILABLE", awaitAnswer(api + "/test-runs", token, 404, "TESTS_UNAVAILABLE"));
+        assertTrue("GET /guests without dumm-lab", awaitAnswer(api + "/guests", token, 200, "["));
+        karaf.ok("feature:install dumm-lab", Duration.ofSeconds(120));
+        assertTrue("/labs after dumm-lab came back", awaitAnswer(api + "/labs", token, 200, "["));
+    }
+
+    /** Whether GET url answers {@code status} with {@code text} in its body within 30 s. */
+    private static boolean awaitAnswer(String url, String token, int status, String text) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build();
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "";
+        while (System.nanoTime() < end) {
+            try {
+                java.net.http.HttpResponse<String> r = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == status && r.body().contains(text)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                last = e.toString();   // dumm-rest being refreshed
+            }
+            Thread.sleep(250);
+        }
+        System.out.println("GET " + url + ": last answer " + last);
+        return false;
     }
 
     private static ChromeDriver chromium(Path profile) throws IOException {

@@ -159,18 +159,19 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private void answerLabs(HttpCall call) throws IOException {
+        LabRoutes l = labs;
+        if (l == null) {
+            // before LabRoutes is touched: without dumm-lab its class cannot be linked
+            call.error(404, "LABS_UNAVAILABLE", "labs are not available: install the feature dumm-lab"
+                    + " (feature:install dumm-lab)");
+            return;
+        }
         LabRoutes.Route route = LabRoutes.match(call);
         if (route == null) {
             boolean known = LabRoutes.knows(call);
             call.error(known ? 405 : 404, known ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", known
                     ? call.method + " is not allowed on " + call.req.getPathInfo()
                     : "no such resource: " + PREFIX + call.req.getPathInfo());
-            return;
-        }
-        LabRoutes l = labs;
-        if (l == null) {
-            call.error(404, "LABS_UNAVAILABLE", "labs are not available: install the feature dumm-lab"
-                    + " (feature:install dumm-lab)");
             return;
         }
         try {
@@ -184,18 +185,19 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private void answerTestRuns(HttpCall call) throws IOException {
+        TestRunRoutes t = testRuns;
+        if (t == null) {
+            // before TestRunRoutes is touched: without dumm-test its class cannot be linked
+            call.error(404, "TESTS_UNAVAILABLE", "test runs are not available: install the feature dumm-test"
+                    + " (feature:install dumm-test)");
+            return;
+        }
         TestRunRoutes.Route route = TestRunRoutes.match(call);
         if (route == null) {
             boolean known = TestRunRoutes.knows(call);
             call.error(known ? 405 : 404, known ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", known
                     ? call.method + " is not allowed on " + call.req.getPathInfo()
                     : "no such resource: " + PREFIX + call.req.getPathInfo());
-            return;
-        }
-        TestRunRoutes t = testRuns;
-        if (t == null) {
-            call.error(404, "TESTS_UNAVAILABLE", "test runs are not available: install the feature dumm-test"
-                    + " (feature:install dumm-test)");
             return;
         }
         try {
