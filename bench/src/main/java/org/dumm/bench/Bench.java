@@ -29,7 +29,8 @@ public final class Bench {
             new DebianItem(),
             new ScenarioRunnerItem(),
             new CaptureItem(),
-            new LabItem());
+            new LabItem(),
+            new RestItem());
 
     private Bench() {
     }

@@ -103,7 +103,7 @@ final class BenchOptions {
         return quick ? 1 : 3;
     }
 
-    /** Whether item {@code item} ("1" … "12") is to run: all are unless {@code --only} names others. */
+    /** Whether item {@code item} ("1" … "13") is to run: all are unless {@code --only} names others. */
     boolean wants(String item) {
         return only == null || List.of(only.split(",")).contains(item);
     }

@@ -17,4 +17,16 @@ public interface ConsoleSession extends Closeable {
 
     /** The host device behind it (e.g. {@code /dev/pts/7}), for users who prefer screen/minicom. */
     String device();
+
+    /**
+     * Sets the console's window size, as a terminal emulator does when its window changes: the
+     * guest's programs see it ({@code stty size}, SIGWINCH). Backends whose console has no window
+     * size refuse with {@link DummException.Reason#INVALID_STATE}.
+     *
+     * @param rows lines, 1..1000
+     * @param cols columns, 1..1000
+     */
+    default void resize(int rows, int cols) {
+        throw new DummException(DummException.Reason.INVALID_STATE, "console " + device() + " has no window size");
+    }
 }

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import jnr.ffi.Pointer;
 
 import org.dumm.api.ConsoleSession;
+import org.dumm.api.DummException;
 
 /**
  * A guest's console on a descriptor of ours: the terminal end of a pty whose master UML holds, or
@@ -128,6 +129,24 @@ public final class DescriptorConsole implements ConsoleSession {
             throw new InterruptedIOException("console interrupted");
         }
         return false;
+    }
+
+    /** TIOCSWINSZ on our end of the pty: UML's line driver or the netns shell's terminal follows it. */
+    @Override
+    public void resize(int rows, int cols) {
+        if (rows < 1 || rows > 1000 || cols < 1 || cols > 1000) {
+            throw new DummException(DummException.Reason.INVALID_ARGUMENT,
+                    "window size " + rows + "x" + cols + " is out of 1..1000");
+        }
+        if (!enter()) {
+            throw new DummException(DummException.Reason.INVALID_STATE,
+                    "console " + device + " is closed");
+        }
+        try {
+            Pty.setWindowSize(fd, rows, cols);
+        } finally {
+            leave();
+        }
     }
 
     @Override

@@ -13,6 +13,8 @@ public final class Pty implements AutoCloseable {
     private static final long TIOCGPTN = 0x80045430L;
     private static final long TIOCGPTPEER = 0x5441L;
     private static final long TCFLSH = 0x540BL;
+    private static final long TIOCGWINSZ = 0x5413L;
+    private static final long TIOCSWINSZ = 0x5414L;
     private static final int TCIFLUSH = 0;
     /** glibc's struct termios is 60 bytes; a little slack costs nothing. */
     private static final int TERMIOS_SIZE = 64;
@@ -81,6 +83,26 @@ public final class Pty implements AutoCloseable {
     /** Drops input the terminal has received but nobody has read yet. */
     public static void flushInput(int fd) {
         Native.check(Native.libc().ioctl(fd, TCFLSH, (long) TCIFLUSH), "flushing terminal input");
+    }
+
+    /**
+     * Sets a terminal's window size (TIOCSWINSZ on either end of a pty sets the pair's): the
+     * kernel sends SIGWINCH to the foreground process groups on both ends when it changed.
+     */
+    public static void setWindowSize(int fd, int rows, int cols) {
+        Pointer ws = Native.allocate(8);   // struct winsize {ushort ws_row, ws_col, ws_xpixel, ws_ypixel}
+        ws.putShort(0, (short) rows);
+        ws.putShort(2, (short) cols);
+        ws.putShort(4, (short) 0);
+        ws.putShort(6, (short) 0);
+        Native.check(Native.libc().ioctl(fd, TIOCSWINSZ, ws), "setting a terminal's window size");
+    }
+
+    /** A terminal's window size: {rows, cols}. */
+    public static int[] windowSize(int fd) {
+        Pointer ws = Native.allocate(8);
+        Native.check(Native.libc().ioctl(fd, TIOCGWINSZ, ws), "reading a terminal's window size");
+        return new int[] {Short.toUnsignedInt(ws.getShort(0)), Short.toUnsignedInt(ws.getShort(2))};
     }
 
     @Override

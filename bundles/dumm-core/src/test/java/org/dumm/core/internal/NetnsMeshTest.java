@@ -179,6 +179,10 @@ public class NetnsMeshTest {
             assertTrue(prompt, prompt.contains("# "));
             String out = typeAndAwait(c, seen, "echo again-$((X+1))\n", "again-8");
             assertTrue(out, out.contains("again-8"));
+            // a resize (TIOCSWINSZ on the pty's master) is what the guest's shell sees
+            c.resize(33, 97);
+            String size = typeAndAwait(c, seen, "echo size-$(stty size | tr ' ' x)\n", "size-33x97");
+            assertTrue(size, size.contains("size-33x97"));
         }
         // exec is not disturbed by the console, and the console is not a command's terminal
         assertEquals("dmnc\n", out("dmnc", "hostname"));

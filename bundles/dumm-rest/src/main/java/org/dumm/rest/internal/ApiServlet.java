@@ -18,6 +18,9 @@ import org.dumm.api.Transport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +107,16 @@ public final class ApiServlet extends HttpServlet {
     private final transient Mesh mesh;
     private final transient AccessToken token;
 
+    /** The labs' routes, while dumm-lab's LabService is there. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile LabRoutes labs;
+
+    /** The test runs' routes, while dumm-test's ScenarioRunner is there. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile TestRunRoutes testRuns;
+
     @Activate
     public ApiServlet(@Reference Mesh mesh, @Reference AccessToken token) {
         this.mesh = mesh;
@@ -117,6 +130,14 @@ public final class ApiServlet extends HttpServlet {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"dumm\"");
             call.error(401, "UNAUTHORIZED", "a valid token is required in 'Authorization: Bearer TOKEN'"
                     + " (./dumm web prints it)");
+            return;
+        }
+        if (!call.path.isEmpty() && call.seg(0).equals("labs")) {
+            answerLabs(call);
+            return;
+        }
+        if (!call.path.isEmpty() && call.seg(0).equals("test-runs")) {
+            answerTestRuns(call);
             return;
         }
         Route route = ROUTES.stream().filter(r -> call.is(r.method(), r.pattern())).findFirst().orElse(null);
@@ -133,6 +154,58 @@ public final class ApiServlet extends HttpServlet {
             call.error(HttpCall.status(e.reason()), e.reason().name(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("REST {} {} failed", req.getMethod(), req.getPathInfo(), e);
+            call.error(500, "INTERNAL", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private void answerLabs(HttpCall call) throws IOException {
+        LabRoutes l = labs;
+        if (l == null) {
+            // before LabRoutes is touched: without dumm-lab its class cannot be linked
+            call.error(404, "LABS_UNAVAILABLE", "labs are not available: install the feature dumm-lab"
+                    + " (feature:install dumm-lab)");
+            return;
+        }
+        LabRoutes.Route route = LabRoutes.match(call);
+        if (route == null) {
+            boolean known = LabRoutes.knows(call);
+            call.error(known ? 405 : 404, known ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", known
+                    ? call.method + " is not allowed on " + call.req.getPathInfo()
+                    : "no such resource: " + PREFIX + call.req.getPathInfo());
+            return;
+        }
+        try {
+            l.answer(route, call);
+        } catch (DummException e) {
+            call.error(HttpCall.status(e.reason()), e.reason().name(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("REST {} {} failed", call.method, call.req.getPathInfo(), e);
+            call.error(500, "INTERNAL", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private void answerTestRuns(HttpCall call) throws IOException {
+        TestRunRoutes t = testRuns;
+        if (t == null) {
+            // before TestRunRoutes is touched: without dumm-test its class cannot be linked
+            call.error(404, "TESTS_UNAVAILABLE", "test runs are not available: install the feature dumm-test"
+                    + " (feature:install dumm-test)");
+            return;
+        }
+        TestRunRoutes.Route route = TestRunRoutes.match(call);
+        if (route == null) {
+            boolean known = TestRunRoutes.knows(call);
+            call.error(known ? 405 : 404, known ? "METHOD_NOT_ALLOWED" : "NOT_FOUND", known
+                    ? call.method + " is not allowed on " + call.req.getPathInfo()
+                    : "no such resource: " + PREFIX + call.req.getPathInfo());
+            return;
+        }
+        try {
+            t.answer(route, call);
+        } catch (DummException e) {
+            call.error(HttpCall.status(e.reason()), e.reason().name(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("REST {} {} failed", call.method, call.req.getPathInfo(), e);
             call.error(500, "INTERNAL", String.valueOf(e.getMessage()));
         }
     }

@@ -32,7 +32,9 @@ import org.osgi.service.component.annotations.Reference;
  * opens the console ({@link Mesh#console}) and streams it as Server-Sent Events: first
  * {@code open} with a session id, then {@code out} events whose data is the console's bytes in
  * base64, and {@code closed} when the console ends. {@code POST /dumm/console/GUEST/SESSION}
- * types its body into that console; {@code DELETE} (or the end of the stream) detaches it. The
+ * types its body into that console; {@code PUT …/SESSION} with {@code {"rows": R, "cols": C}} sets
+ * its window size (the guest's {@code stty size} and SIGWINCH follow, {@link ConsoleSession#resize});
+ * {@code DELETE} (or the end of the stream) detaches it. The
  * guest keeps running. Token as for the REST API.
  */
 @Component(service = Servlet.class, property = {
@@ -86,18 +88,30 @@ public final class ConsoleServlet extends HttpServlet {
                 s.input().write(input);
                 s.input().flush();
                 call.send(204, null);
+            } else if (call.is("PUT", "*/*")) {
+                ConsoleSession s = session(call);
+                s.resize((int) size(call, "rows"), (int) size(call, "cols"));
+                call.send(204, null);
             } else if (call.is("DELETE", "*/*")) {
                 session(call);
                 detach(call.seg(1));
                 call.send(204, null);
             } else {
-                call.error(404, "NOT_FOUND", "use GET " + PREFIX + "/GUEST, POST or DELETE " + PREFIX + "/GUEST/SESSION");
+                call.error(404, "NOT_FOUND", "use GET " + PREFIX + "/GUEST, POST, PUT or DELETE " + PREFIX + "/GUEST/SESSION");
             }
         } catch (DummException e) {
             if (!resp.isCommitted()) {
                 call.error(HttpCall.status(e.reason()), e.reason().name(), e.getMessage());
             }
         }
+    }
+
+    private static long size(HttpCall call, String name) throws IOException {
+        long v = call.number(name, -1);
+        if (v < 1 || v > 1000) {
+            throw new DummException(DummException.Reason.INVALID_ARGUMENT, "'" + name + "' must be 1..1000");
+        }
+        return v;
     }
 
     private ConsoleSession session(HttpCall call) {

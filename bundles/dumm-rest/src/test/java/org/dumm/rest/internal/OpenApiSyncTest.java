@@ -12,7 +12,7 @@ import org.junit.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** openapi.json names exactly the operations ApiServlet answers, no more and no fewer. */
+/** openapi.json names exactly the operations ApiServlet (and its LabRoutes and TestRunRoutes) answers, no more and no fewer. */
 public class OpenApiSyncTest {
 
     @Test
@@ -34,6 +34,8 @@ public class OpenApiSyncTest {
         }
         Set<String> served = ApiServlet.ROUTES.stream().map(r -> r.method() + " " + r.pattern())
                 .collect(Collectors.toCollection(TreeSet::new));
+        LabRoutes.ROUTES.forEach(r -> served.add(r.method() + " " + r.pattern()));
+        TestRunRoutes.ROUTES.forEach(r -> served.add(r.method() + " " + r.pattern()));
         assertEquals(served, documented);
     }
 }

@@ -21,6 +21,7 @@ public final class RestServer implements AutoCloseable {
     final AccessToken token;
     final EventServlet events;
     final ConsoleServlet consoles;
+    final ApiServlet api;
     public final int port;
 
     RestServer(Mesh mesh, EventHub hub, Path tokenFile) throws Exception {
@@ -36,7 +37,8 @@ public final class RestServer implements AutoCloseable {
         server.addConnector(c);
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
-        ctx.addServlet(new ServletHolder(new ApiServlet(mesh, token)), ApiServlet.PATTERN);
+        api = new ApiServlet(mesh, token);
+        ctx.addServlet(new ServletHolder(api), ApiServlet.PATTERN);
         events = new EventServlet(hub, token);
         ctx.addServlet(new ServletHolder(events), EventServlet.PATH);
         consoles = new ConsoleServlet(mesh, token);
@@ -52,6 +54,20 @@ public final class RestServer implements AutoCloseable {
         return new RestClient("http://127.0.0.1:" + port + ApiServlet.PREFIX, token.value());
     }
 
+    /** Serves /labs on {@code labs} from now on (null: as without dumm-lab), as DS binds LabRoutes in Karaf. */
+    public void labs(org.dumm.lab.LabService labs) {
+        api.labs = labs == null ? null : new LabRoutes(labs);
+    }
+
+    /** Serves /test-runs on {@code runner} from now on (null: as without dumm-test). */
+    public void testRuns(org.dumm.test.ScenarioRunner runner) {
+        TestRunRoutes old = api.testRuns;
+        api.testRuns = runner == null ? null : new TestRunRoutes(runner);
+        if (old != null) {
+            old.close();
+        }
+    }
+
     public String token() {
         return token.value();
     }
@@ -65,6 +81,7 @@ public final class RestServer implements AutoCloseable {
     public void close() throws Exception {
         events.close();
         consoles.close();
+        testRuns(null);
         server.stop();
     }
 }

@@ -205,6 +205,9 @@ public final class UmlBackend implements GuestBackend {
         try {
             agentEnds = agentOverPty ? ptyEnds() : Descriptors.socketPair();
             consolePty = Pty.open();
+            // what the guest's tty1 starts with (UML reads it when the guest opens the tty); a
+            // browser terminal sets its own size later (UmlConsole.resize)
+            Pty.setWindowSize(consolePty.master(), 24, 80);
             cpu = placer.take();
             Long lpj = calibrated.get(spec.kernel());
             Path shim = XstateShim.installIn(spec.runDir());

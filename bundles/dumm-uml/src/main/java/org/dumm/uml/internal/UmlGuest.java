@@ -369,7 +369,7 @@ final class UmlGuest implements GuestHandle {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': opening its console "
                     + device + ": " + Errno.name(Native.errno()));
         }
-        return new DescriptorConsole(fd, device);
+        return new UmlConsole(new DescriptorConsole(fd, device), this);
     }
 
     @Override

@@ -412,6 +412,51 @@ public class UmlGuestTest {
         assertEquals(0, sh("true").exitStatus());
     }
 
+    /** The console starts at 24x80 and a resize reaches the guest's tty ({@code stty size} there). */
+    @Test
+    public void consoleResizeReachesTheGuestsTerminal() throws Exception {
+        try (ConsoleSession c = guest.console()) {
+            StringBuffer seen = new StringBuffer();
+            Thread reader = new Thread(() -> {
+                byte[] buf = new byte[4096];
+                try {
+                    for (int n; (n = c.output().read(buf)) > 0; ) {
+                        seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    }
+                } catch (java.io.IOException e) {
+                    // detached
+                }
+            });
+            reader.start();
+            try {
+                assertTrue("the console did not start at 24x80: " + seen, typeUntil(c, seen, "dmv-size-24x80"));
+                c.resize(37, 111);
+                assertTrue("the resize did not reach the guest: " + seen, typeUntil(c, seen, "dmv-size-37x111"));
+                assertEquals(DummException.Reason.INVALID_ARGUMENT,
+                        assertThrows(DummException.class, () -> c.resize(0, 80)).reason());
+            } finally {
+                reader.interrupt();
+                reader.join(2000);
+            }
+        }
+    }
+
+    /** Types the size line again every 2 s (the shell may not be there yet after the boot) until {@code want} shows. */
+    private static boolean typeUntil(ConsoleSession c, StringBuffer seen, String want) throws Exception {
+        long end = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < end) {
+            c.input().write("echo dmv-size-$(stty size | tr ' ' x)\n".getBytes(StandardCharsets.UTF_8));
+            c.input().flush();
+            for (int i = 0; i < 100; i++) {
+                if (seen.indexOf(want) >= 0) {
+                    return true;
+                }
+                Thread.sleep(20);
+            }
+        }
+        return false;
+    }
+
     @Test
     public void execChannelSurvivesAReconnect() throws Exception {
         // what a Karaf restart does to the host side: the terminal is closed and opened again

@@ -35,6 +35,8 @@ public final class UiServlet extends HttpServlet {
             "app.js", "text/javascript;charset=utf-8",
             "graph.js", "text/javascript;charset=utf-8",
             "consoles.js", "text/javascript;charset=utf-8",
+            "labs.js", "text/javascript;charset=utf-8",
+            "tests.js", "text/javascript;charset=utf-8",
             "style.css", "text/css;charset=utf-8",
             "vendor/xterm.js", "text/javascript;charset=utf-8",
             "vendor/addon-fit.js", "text/javascript;charset=utf-8",

@@ -63,6 +63,8 @@ async function refresh() {
         + guests.filter(g => g.state === 'RUNNING').length + ' running';
     fillExecGuests();
     fillTemplates();
+    labs.refresh();
+    testRuns.refresh();
   } catch (e) {
     say((e.status === 401 ? 'token refused (open the URL ./dumm web prints)' : 'refresh failed: ' + e.message), true);
   }
@@ -225,7 +227,7 @@ function form(id, fn) {
   });
 }
 
-let graph, consoles;
+let graph, consoles, labs, testRuns;
 window.addEventListener('DOMContentLoaded', () => {
   graph = new Graph($('graph'), {select: selectHandler, connect: onConnect});
   consoles = new Consoles($('consoles'), $('console-tabs'), $('console-panes'), token, say);
@@ -233,6 +235,8 @@ window.addEventListener('DOMContentLoaded', () => {
     say('no token: open the URL ./dumm web prints (…/dumm/ui/#token=…)', true);
     return;
   }
+  labs = new Labs($('labs-box'), api, act);
+  testRuns = new TestRuns($('tests-box'), api, act);
   form('guest-form', () => act('create guest', () => api('POST', '/guests', {name: $('guest-name').value.trim()})));
   form('bridge-form', () => act('create bridge', () => api('POST', '/bridges', {name: $('bridge-name').value.trim()})));
   form('template-form', () => act('create template', () => api('POST', '/templates', {name: $('template-name').value.trim()})));

@@ -1,6 +1,8 @@
 // Consoles in tabs: one xterm.js terminal per guest, on the guest's console through dumm-rest
 // (GET /dumm/console/GUEST streams its output, POST …/SESSION types). Closing a tab detaches;
-// the guest keeps running.
+// the guest keeps running. Each terminal fits its pane (xterm's fit addon, on every change of the
+// pane's size) and the size reaches the guest: PUT …/SESSION {rows, cols} sets the console pty's
+// window size, so `stty size` and full-screen programs in the guest follow the browser.
 'use strict';
 
 class Consoles {
@@ -8,6 +10,7 @@ class Consoles {
     Object.assign(this, {box, tabs, panes, token, say});
     this.open_ = new Map();   // guest -> {tab, pane, term, fit, session, abort}
     window.addEventListener('resize', () => this.fitActive());
+    if (window.ResizeObserver) new ResizeObserver(() => this.fitActive()).observe(panes);
   }
 
   open(guest) {
@@ -35,6 +38,7 @@ class Consoles {
     const c = {tab, pane, term, fit, session: null, abort: new AbortController(), pending: '', sending: false};
     this.open_.set(guest, c);
     term.onData(d => this.type(guest, d));
+    term.onResize(() => this.sendSize(guest));
     this.show(guest);
     this.follow(guest, c);
   }
@@ -91,6 +95,7 @@ class Consoles {
     }
     if (name === 'open') {
       c.session = JSON.parse(data).session;
+      this.sendSize(c.tab.dataset.guest);
       this.type(c.tab.dataset.guest, '\r');   // a waiting shell shows its prompt
     } else if (name === 'out') {
       const bin = atob(JSON.parse(data));
@@ -99,6 +104,28 @@ class Consoles {
       c.term.write(bytes);
     } else if (name === 'closed') {
       c.term.write('\r\n[console closed]\r\n');
+    }
+  }
+
+  /** The terminal's rows and columns to the guest's console; the last size wins when several come quickly. */
+  async sendSize(guest) {
+    const c = this.open_.get(guest);
+    if (!c || !c.session) return;
+    const want = c.term.rows + 'x' + c.term.cols;
+    if (c.sizing) { c.sizeWanted = want; return; }
+    c.sizing = true;
+    try {
+      for (let size = want; size && size !== c.pane.dataset.size; size = c.sizeWanted) {
+        c.sizeWanted = null;
+        const [rows, cols] = size.split('x').map(Number);
+        const r = await fetch('/dumm/console/' + encodeURIComponent(guest) + '/' + c.session,
+            {method: 'PUT', headers: {'Authorization': 'Bearer ' + this.token, 'Content-Type': 'application/json'},
+             body: JSON.stringify({rows, cols})});
+        if (!r.ok) { this.say('console ' + guest + ' size: ' + r.status, true); break; }
+        c.pane.dataset.size = size;     // what the guest's console has now
+      }
+    } finally {
+      c.sizing = false;
     }
   }
 

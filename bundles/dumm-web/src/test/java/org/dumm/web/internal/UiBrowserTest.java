@@ -63,6 +63,8 @@ public class UiBrowserTest {
         mesh = new RestTestMesh("dmw", MARKER, hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"),
                 Map.of(UiServlet.PATTERN, new UiServlet()));
+        server.labs(new org.dumm.lab.internal.LabServiceImpl(mesh.mesh, Map.of()));
+        server.testRuns(new org.dumm.test.internal.ScenarioRunnerImpl(mesh.mesh));
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -217,6 +219,149 @@ public class UiBrowserTest {
         List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
         assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    /**
+     * The console tab fits its pane and the guest's console has the terminal's size: {@code stty
+     * size} typed in the guest prints the rows and columns xterm.js shows, before and after the
+     * browser window shrinks.
+     */
+    @Test
+    public void consoleFollowsTheWindowSize() throws Exception {
+        mesh.mesh.createGuest(GuestDefinition.named("dmwr"));
+        mesh.mesh.startGuest("dmwr");
+        browser.get("http://127.0.0.1:" + server.port + UiServlet.PREFIX + "/#token=" + server.token());
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        await("g.node[data-id='guest:dmwr'][data-state='RUNNING']", Duration.ofSeconds(5));
+        Thread.sleep(1500);
+        browser.findElement(By.cssSelector("g.node[data-id='guest:dmwr'] circle")).click();
+        buttonNamed("Console").click();
+        WebElement keys = await(".console-pane[data-guest='dmwr'] textarea.xterm-helper-textarea", Duration.ofSeconds(5));
+        int[] before = awaitGuestSize(keys, "dmw-a");
+        int[] shown = termSize();
+        assertEquals("stty size in the guest against xterm.js's rows", shown[0], before[0]);
+        assertEquals("stty size in the guest against xterm.js's columns", shown[1], before[1]);
+        shot("ui-console-size-before");
+
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(900, 620));
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> {
+            int[] now = termSize();
+            return now[0] < before[0] && now[1] < before[1];
+        });
+        int[] after = awaitGuestSize(keys, "dmw-b");
+        int[] shownAfter = termSize();
+        assertEquals("rows after the window shrank", shownAfter[0], after[0]);
+        assertEquals("columns after the window shrank", shownAfter[1], after[1]);
+        assertTrue("the guest's console shrank: " + before[0] + "x" + before[1] + " -> " + after[0] + "x" + after[1],
+                after[0] < before[0] && after[1] < before[1]);
+        shot("ui-console-size-after");
+        System.out.println("console size in the guest: " + before[0] + "x" + before[1] + " at 1280x800, "
+                + after[0] + "x" + after[1] + " at 900x620");
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    /**
+     * The labs panel: a Kathará lab directory (pc1 and pc2 on collision domain A) planned and
+     * applied by its path, listed with its devices running, in the graph, destroyed from the page.
+     */
+    @Test
+    public void labsPanelAppliesAndDestroysALab() throws Exception {
+        Path dir = Files.createDirectories(mesh.workDir.resolve("labsrc/dmwlab"));
+        Files.writeString(dir.resolve("lab.conf"), "pc1[0]=A\npc2[0]=A\n");
+        browser.get("http://127.0.0.1:" + server.port + UiServlet.PREFIX + "/#token=" + server.token());
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        await("#labs-box[data-available='true']", Duration.ofSeconds(5));
+        browser.findElement(By.id("lab-path")).sendKeys(dir.toString());
+        browser.findElement(By.id("lab-dry-run")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.findElement(By.id("lab-plan")).getText()
+                .startsWith("plan of dmwlab:"));
+        String plan = browser.findElement(By.id("lab-plan")).getText();
+        assertTrue(plan, plan.contains("add-device") && plan.contains("pc1") && plan.contains("pc2"));
+        assertTrue("the plan made guests", mesh.mesh.guests().isEmpty());
+
+        browser.findElement(By.cssSelector("#lab-form button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> d.findElements(
+                By.cssSelector("#labs li[data-lab='dmwlab'] li[data-state='RUNNING']")).size() == 2);
+        List<String> devices = browser.findElements(By.cssSelector("#labs li[data-lab='dmwlab'] li[data-device]"))
+                .stream().map(e -> e.getAttribute("data-device")).sorted().toList();
+        assertEquals(List.of("pc1", "pc2"), devices);
+        assertEquals(2, mesh.mesh.guests().size());
+        assertEquals(1, mesh.mesh.bridges().size());
+        String bridge = mesh.mesh.bridges().get(0).name();
+        assertTrue(Files.exists(Path.of("/sys/class/net", bridge, "bridge")));
+        for (org.dumm.api.Guest g : mesh.mesh.guests()) {
+            await("g.node[data-id='guest:" + g.name() + "']", Duration.ofSeconds(2));
+        }
+        await("g.node[data-id='bridge:" + bridge + "']", Duration.ofSeconds(2));
+        shot("ui-lab");
+
+        // a test run of checks on the lab's guests, from the Test runs panel: one passes, one fails
+        Path checks = Files.createDirectories(mesh.workDir.resolve("checks"));
+        Files.createDirectories(checks.resolve("a-pass"));
+        Files.writeString(checks.resolve("a-pass/checks.yaml"), "custom_commands:\n  pc1:\n"
+                + "    - command: echo dmw-$((6*7))\n      expected_output: dmw-42\n");
+        Files.createDirectories(checks.resolve("b-fail"));
+        Files.writeString(checks.resolve("b-fail/checks.yaml"), "custom_commands:\n  pc2:\n"
+                + "    - command: hostname\n      expected_output: not-this-name\n");
+        await("#tests-box[data-available='true']", Duration.ofSeconds(5));
+        browser.findElement(By.id("test-paths")).sendKeys(checks.toString());
+        browser.findElement(By.id("test-prefix")).sendKeys("dmwlab-");
+        browser.findElement(By.cssSelector("#test-form button")).click();
+        WebElement done = new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> d.findElements(
+                By.cssSelector("#test-runs li[data-state='DONE']")).stream().findFirst().orElse(null));
+        assertTrue(done.getText(), done.getText().contains("1 passed, 1 failed"));
+        done.findElement(By.tagName("button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> !d.findElement(By.id("test-results")).getText().isEmpty());
+        String results = browser.findElement(By.id("test-results")).getText();
+        assertTrue(results, results.startsWith("PASSED") && results.contains("\nFAILED"));
+        shot("ui-test-run");
+
+        browser.findElement(By.cssSelector("#labs li[data-lab='dmwlab'] button")).click();
+        browser.switchTo().alert().accept();
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d ->
+                d.findElements(By.cssSelector("#labs li[data-lab='dmwlab']")).isEmpty());
+        assertTrue(mesh.mesh.guests().isEmpty());
+        assertTrue(mesh.mesh.bridges().isEmpty());
+        assertTrue("bridge " + bridge + " is left on the host", !Files.exists(Path.of("/sys/class/net", bridge)));
+        new WebDriverWait(browser, Duration.ofSeconds(2)).until(d -> d.findElements(By.cssSelector("g.node")).isEmpty());
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+    }
+
+    /** xterm.js's rows and columns of the dmwr tab, once its size has been sent to the guest. */
+    private int[] termSize() {
+        String size = new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> {
+            String s = d.findElement(By.cssSelector(".console-pane[data-guest='dmwr']")).getAttribute("data-size");
+            return s == null || s.isEmpty() ? null : s;
+        });
+        String[] rc = size.split("x");
+        return new int[] {Integer.parseInt(rc[0]), Integer.parseInt(rc[1])};
+    }
+
+    /** Types {@code stty size} behind a marker and reads the guest's answer off the screen. */
+    private int[] awaitGuestSize(WebElement keys, String marker) throws InterruptedException {
+        java.util.regex.Pattern answer = java.util.regex.Pattern.compile(marker + " ([0-9]+) ([0-9]+)");
+        Thread.sleep(300);   // the size PUT lands before the line is typed
+        for (int attempt = 0; attempt < 3; attempt++) {
+            keys.sendKeys("echo " + marker + " $(stty size)" + Keys.ENTER);
+            try {
+                String screen = new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> {
+                    String t = d.findElement(By.cssSelector(".console-pane[data-guest='dmwr'] .xterm-rows")).getText();
+                    return answer.matcher(t).find() ? t : null;
+                });
+                java.util.regex.Matcher m = answer.matcher(screen);
+                m.find();
+                return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+            } catch (org.openqa.selenium.TimeoutException e) {
+                // the shell was not there yet (a busybox master respawns it): type again
+            }
+        }
+        throw new AssertionError("no '" + marker + " ROWS COLS' on the console");
     }
 
     /** Waits until the layout has stopped moving the element (same place for half a second). */
