@@ -96,6 +96,7 @@ final class KarafBench {
         r.put("restart_no_guests_ready_s", empty);
         r.put("restart_no_guests_steps", lastStart);
         log.accept(String.format("karaf: restart without guests ready in %.2f s (%s)", empty, lastStart));
+        webFeaturesCost(r, idleSeconds);
 
         StringBuilder create = new StringBuilder();
         List<String> names = new ArrayList<>();
@@ -147,6 +148,28 @@ final class KarafBench {
         Files.createDirectories(home);
         Host.runChecked(Duration.ofSeconds(120), "tar", "-xzf", tarball.toString(), "-C", home.toString(),
                 "--strip-components=1");
+    }
+
+    /**
+     * The JVM RSS the web features cost: idle after a restart with dumm-rest and dumm-web booted,
+     * then after they were uninstalled and Karaf restarted; installed again (and restarted) so
+     * that the rest of the run sees the distribution as shipped.
+     */
+    private void webFeaturesCost(Map<String, Object> r, int idleSeconds) throws Exception {
+        Host.sleep(idleSeconds * 1000L);
+        double with = rssMb();
+        ssh("feature:uninstall dumm-web dumm-rest", Duration.ofSeconds(120));
+        stop();
+        start();
+        Host.sleep(idleSeconds * 1000L);
+        double without = rssMb();
+        ssh("feature:install dumm-rest dumm-web", Duration.ofSeconds(180));
+        stop();
+        start();
+        r.put("rss_mb_idle_restart_with_web", with);
+        r.put("rss_mb_idle_restart_without_web", without);
+        log.accept(String.format("karaf: JVM RSS idle after a restart %.0f MB with dumm-rest and dumm-web, %.0f MB without",
+                with, without));
     }
 
     private void configure() throws IOException {

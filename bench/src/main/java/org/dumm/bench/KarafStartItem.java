@@ -70,6 +70,11 @@ final class KarafStartItem implements BenchItem {
                         + "Karaf, or after etc/ changed the boot features)",
                 String.format("%.2f s (JVM CPU %s s)", unprimed, cpuAtReady(r.get("first_start_unprimed_steps"))), "", "",
                 "(reported)", ""));
+        double withWeb = (Double) r.get("rss_mb_idle_restart_with_web");
+        double withoutWeb = (Double) r.get("rss_mb_idle_restart_without_web");
+        report.add(new Row("7", "JVM RSS idle after a restart, dumm-rest + dumm-web booted vs uninstalled",
+                String.format("%.0f MB", withWeb), String.format("%.0f MB (without)", withoutWeb),
+                String.format("%+.0f MB", withWeb - withoutWeb), "≤ +40 MB", met(withWeb - withoutWeb <= 40)));
         double rss0 = (Double) r.get("rss_mb_idle_no_guests");
         report.add(new Row("7", "JVM RSS idle with " + opt.guests + " guests running / after a restart re-adopting them",
                 String.format("%.0f MB / %.0f MB (first start, no guests yet: %.0f MB)", rss, rss2, rss0), "", "",
