@@ -286,8 +286,11 @@ public class UiBrowserTest {
         browser.findElement(By.cssSelector("#lab-form button")).click();
         new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> d.findElements(
                 By.cssSelector("#labs li[data-lab='dmwlab'] li[data-state='RUNNING']")).size() == 2);
-        List<String> devices = browser.findElements(By.cssSelector("#labs li[data-lab='dmwlab'] li[data-device]"))
-                .stream().map(e -> e.getAttribute("data-device")).sorted().toList();
+        // the panel is redrawn on every mesh event: read it whole, again if it was redrawn meanwhile
+        List<String> devices = new WebDriverWait(browser, Duration.ofSeconds(10))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElements(By.cssSelector("#labs li[data-lab='dmwlab'] li[data-device]"))
+                        .stream().map(e -> e.getAttribute("data-device")).sorted().toList());
         assertEquals(List.of("pc1", "pc2"), devices);
         assertEquals(2, mesh.mesh.guests().size());
         assertEquals(1, mesh.mesh.bridges().size());
