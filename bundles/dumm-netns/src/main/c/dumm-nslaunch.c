@@ -19,6 +19,15 @@
  * On success it prints the guest's pid (in the host's pid namespace) and exits 0, once the guest
  * has exec'd INIT; on failure it prints why on stderr and exits 1, and the guest is gone. The
  * guest is not its child's child: its parent (this launcher) exits, so it belongs to no JVM.
+ *
+ *   dumm-nslaunch --reroot PID ROOT
+ *
+ * gives the running guest whose first process is PID the root now mounted at ROOT on the host (a
+ * template was loaded or unloaded: the host switched the overlay there, while the guest's root is
+ * a copy of the old mount in its own namespace). Every process of the guest whose root or working
+ * directory is the guest's root moves to the new one (pivot_root(2) does that); /proc, /sys and
+ * /dev with what is mounted below them move along. Exits 0 on success; on failure it prints why
+ * and the guest keeps the root it had.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -127,6 +136,69 @@ static void enter_root(const char *root) {
     if (chdir("/") != 0) fail("chdir /");
 }
 
+/* The mounts of a guest that are its own, not its root's: moved to a new root as they are. */
+static const char *const GUEST_MOUNTS[] = { "proc", "sys", "dev" };
+#define N_GUEST_MOUNTS (sizeof GUEST_MOUNTS / sizeof GUEST_MOUNTS[0])
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#endif
+
+/* Undoes a reroot that did not reach pivot_root: mounts moved back, the new tree detached. */
+static void reroot_undo(int tree, size_t moved) {
+    int err = errno;
+    for (size_t i = moved; i-- > 0;) {
+        char to[16];
+        snprintf(to, sizeof to, "/%s", GUEST_MOUNTS[i]);
+        if (syscall(SYS_move_mount, tree, GUEST_MOUNTS[i], AT_FDCWD, to, 0) != 0) {
+            fprintf(stderr, "dumm-nslaunch: moving %s back: %s\n", to, strerror(errno));
+        }
+    }
+    if (fchdir(tree) != 0 || umount2(".", MNT_DETACH) != 0) {
+        fprintf(stderr, "dumm-nslaunch: detaching the new root again: %s\n", strerror(errno));
+    }
+    errno = err;
+}
+
+static int reroot(const char *pid, const char *root) {
+    /* cloned in the host's namespace, where ROOT is mounted: a detached tree, attached below */
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | O_CLOEXEC);
+    if (tree < 0) fail("open_tree %s", root);
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%s/ns/mnt", pid);
+    int ns = open(p, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) fail("opening %s", p);
+    /* now root and working directory are the guest's root */
+    if (setns(ns, CLONE_NEWNS) != 0) fail("entering the mount namespace of guest process %s", pid);
+    /* stacked on the guest's root: invisible to paths from it until the pivot below */
+    if (syscall(SYS_move_mount, tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("attaching %s", root);
+    /* a clone of the host's mount may be shared with it: private, as pivot_root wants it */
+    if (fchdir(tree) != 0 || mount(NULL, ".", NULL, MS_PRIVATE, NULL) != 0) {
+        reroot_undo(tree, 0);
+        fail("making the new root private");
+    }
+    size_t moved = 0;
+    for (; moved < N_GUEST_MOUNTS; moved++) {
+        char from[16];
+        snprintf(from, sizeof from, "/%s", GUEST_MOUNTS[moved]);
+        mkdirat(tree, GUEST_MOUNTS[moved], 0755); /* made by the first start; a new upper layer shows it */
+        if (syscall(SYS_move_mount, AT_FDCWD, from, tree, GUEST_MOUNTS[moved], 0) != 0) {
+            reroot_undo(tree, moved);
+            fail("moving %s to the new root", from);
+        }
+    }
+    if (fchdir(tree) != 0 || syscall(SYS_pivot_root, ".", ".") != 0) {
+        reroot_undo(tree, moved);
+        fail("pivot_root into the new root");
+    }
+    /* the old root is stacked on the new one now; processes still inside it keep it alive */
+    if (umount2(".", MNT_DETACH) != 0) fail("detaching the old root");
+    return 0;
+}
+
 static const char *SHELL_ENV[] = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=linux",
     "SHELL=/bin/sh", "USER=root", "LOGNAME=root", NULL,
@@ -206,8 +278,12 @@ static void console_open(void) {
 int main(int argc, char **argv) {
     const char *cgroups[MAX_CGROUPS];
     int ncgroups = 0;
+    if (argc == 4 && strcmp(argv[1], "--reroot") == 0) {
+        return reroot(argv[2], argv[3]);
+    }
     if (argc < 5) {
-        fprintf(stderr, "usage: %s NAME ROOT [-c CGROUP_DIR]... -- INIT\n", argv[0]);
+        fprintf(stderr, "usage: %s NAME ROOT [-c CGROUP_DIR]... -- INIT\n       %s --reroot PID ROOT\n", argv[0],
+                argv[0]);
         return 2;
     }
     const char *name = argv[1], *root = argv[2], *init = NULL;

@@ -121,6 +121,18 @@ public interface GuestHandle {
     }
 
     /**
+     * Called after the host switched the overlay mounted at {@code union} (the guest's root) to a
+     * new layer stack, a template having been loaded or unloaded: the guest must see the new one
+     * from now on. The default does nothing, right for a guest that reads its root through that
+     * host path (UML's hostfs); a guest whose root is a mount of its own (a mount namespace) must
+     * take the new mount. On failure the guest keeps the root it had and this throws.
+     *
+     * @throws DummException GUEST_FAILURE when the guest could not take it
+     */
+    default void rootSwitched(java.nio.file.Path union) {
+    }
+
+    /**
      * Runs {@code /bin/sh -c command} in the guest. Several calls may run at once.
      *
      * @param timeout the command is killed in the guest after this

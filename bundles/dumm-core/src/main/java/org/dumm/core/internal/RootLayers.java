@@ -20,6 +20,7 @@ import org.dumm.api.Progress;
 import org.dumm.api.Template;
 import org.dumm.api.TemplateDiff;
 import org.dumm.api.spi.GuestBackend;
+import org.dumm.api.spi.GuestHandle;
 import org.dumm.api.spi.GuestRoot;
 import org.dumm.api.spi.TemplateStore;
 import org.dumm.api.spi.UnionFs;
@@ -206,7 +207,14 @@ final class RootLayers {
 
     Template loadTemplate(String name) {
         return model.withAllGuestsLocked(() -> {
-            Template t = templates.load(name, mountedRoots());
+            List<GuestRoot> roots = mountedRoots();
+            Template t = templates.load(name, roots);
+            try {
+                guestsTakeTheirRoots(roots);
+            } catch (DummException e) {
+                undoSwitch(roots, e, () -> templates.unload(roots));
+                throw new DummException(e.reason(), "template '" + name + "' is not loaded: " + e.getMessage(), e);
+            }
             events.post(DummEvents.TEMPLATE_LOADED, name, Map.of());
             return t;
         });
@@ -218,10 +226,56 @@ final class RootLayers {
             if (loaded.isEmpty()) {
                 throw new DummException(Reason.INVALID_STATE, "no template is loaded");
             }
-            templates.unload(mountedRoots());
+            List<GuestRoot> roots = mountedRoots();
+            templates.unload(roots);
+            try {
+                guestsTakeTheirRoots(roots);
+            } catch (DummException e) {
+                undoSwitch(roots, e, () -> templates.load(loaded.get(), roots));
+                throw new DummException(e.reason(), "template '" + loaded.get() + "' is still loaded: " + e.getMessage(), e);
+            }
             events.post(DummEvents.TEMPLATE_UNLOADED, loaded.get(), Map.of());
             return null;
         });
+    }
+
+    /**
+     * Tells each running guest that the host switched its root (a guest with a mount namespace of
+     * its own must take the new mount, see {@link org.dumm.api.spi.GuestHandle#rootSwitched}).
+     * The first failure is thrown after every guest was tried, so that the undo below finds each
+     * either switched or on its old root.
+     */
+    private void guestsTakeTheirRoots(List<GuestRoot> roots) {
+        DummException first = null;
+        for (GuestRoot r : roots) {
+            GuestEntry e = model.find(r.guest());
+            GuestHandle h = e == null ? null : e.handle;
+            if (h == null) {
+                continue;
+            }
+            try {
+                h.rootSwitched(r.union());
+            } catch (DummException ex) {
+                if (first == null) {
+                    first = ex;
+                } else {
+                    first.addSuppressed(ex);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Switches the hosts' mounts back and lets the guests follow; what fails on the way is attached to {@code cause}. */
+    private void undoSwitch(List<GuestRoot> roots, DummException cause, Runnable switchBack) {
+        try {
+            switchBack.run();
+            guestsTakeTheirRoots(roots);
+        } catch (RuntimeException again) {
+            cause.addSuppressed(again);
+        }
     }
 
     Optional<Template> loadedTemplate() {

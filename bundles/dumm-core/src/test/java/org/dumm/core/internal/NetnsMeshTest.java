@@ -197,6 +197,90 @@ public class NetnsMeshTest {
     }
 
     @Test
+    public void aTemplateLoadedAndUnloadedWhileItRunsReachesANetnsGuest() throws Exception {
+        mesh.createGuest(netnsGuest("dmnt"));
+        long pid = mesh.startGuest("dmnt").pid();
+        out("dmnt", "echo own > /root/own");
+        // a process started before the switch, working in / (it moves along) and one below it (it stays)
+        out("dmnt", "cd / && (sleep 300 >/dev/null 2>&1 &) ; cd /root && (sleep 301 >/dev/null 2>&1 &)");
+        mesh.createTemplate("dmntpl");
+        mesh.loadTemplate("dmntpl");
+
+        out("dmnt", "echo scenario > /root/scenario");
+        assertEquals("own\n", out("dmnt", "cat /root/own"));
+        Path layer = fx.workDir.resolve("templates/dmntpl/dmnt");
+        Path diff = fx.workDir.resolve("guests/dmnt/diff");
+        assertEquals("scenario\n", Files.readString(layer.resolve("root/scenario")));
+        assertFalse("written into the template, not the diff", Files.exists(diff.resolve("root/scenario")));
+        // editable from the host while it runs, as for UML guests
+        Files.writeString(layer.resolve("root/from-host"), "host\n");
+        assertEquals("host\n", out("dmnt", "cat /root/from-host"));
+        assertOneRootAndItsOwnMounts("dmnt");
+        String procs = out("dmnt", "ps -o args 2>/dev/null || ps");
+        assertTrue(procs, procs.contains("sleep 300") && procs.contains("sleep 301"));
+        assertTrue("the process in / moved to the new root", rootOf("sleep 300", pid).equals(rootOf(null, pid)));
+
+        // paused: frozen processes are moved too, and run on the new root once resumed
+        mesh.pauseGuest("dmnt");
+        mesh.unloadTemplate();
+        mesh.resumeGuest("dmnt");
+        assertEquals("gone\n", out("dmnt", "test -e /root/scenario && echo kept || echo gone"));
+        assertEquals("own\n", out("dmnt", "cat /root/own"));
+        assertTrue(Files.exists(layer.resolve("root/scenario")));
+        assertOneRootAndItsOwnMounts("dmnt");
+
+        mesh.loadTemplate("dmntpl");
+        assertEquals("scenario\n", out("dmnt", "cat /root/scenario"));
+        mesh.unloadTemplate();
+        assertEquals("dmnt\n", out("dmnt", "hostname"));
+        mesh.deleteGuest("dmnt", true);
+        assertFalse("no old root left mounted on the host",
+                Files.readString(Path.of("/proc/self/mountinfo")).contains(fx.workDir.resolve("guests/dmnt").toString()));
+    }
+
+    /** One mount at /, and /proc, /sys, /dev once each: switches stack nothing up. */
+    private void assertOneRootAndItsOwnMounts(String guest) {
+        String info = out(guest, "cat /proc/self/mountinfo");
+        for (String at : List.of("/", "/proc", "/sys", "/dev", "/dev/pts")) {
+            long n = info.lines().filter(l -> l.split(" ")[4].equals(at)).count();
+            assertEquals(info, 1, n);
+        }
+    }
+
+    /**
+     * The root (as /proc/PID/root's mount id, from the host) of the guest's process whose command
+     * line contains {@code cmd}, or of its first process for null.
+     */
+    private static String rootOf(String cmd, long firstPid) throws Exception {
+        long pid = firstPid;
+        if (cmd != null) {
+            pid = -1;
+            String ns = Files.readSymbolicLink(Path.of("/proc/" + firstPid + "/ns/pid")).toString();
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                    try {
+                        String line = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+                        if (line.contains(cmd) && Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(ns)) {
+                            pid = Long.parseLong(p.getFileName().toString());
+                        }
+                    } catch (java.io.IOException e) {
+                        // gone meanwhile
+                    }
+                }
+            }
+            assertTrue("no process '" + cmd + "'", pid > 0);
+        }
+        // the mount of "/" as that process sees it: field 1 of the line whose mount point is /
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo"))) {
+            String[] f = l.split(" ");
+            if (f[4].equals("/")) {
+                return f[0];
+            }
+        }
+        return "";
+    }
+
+    @Test
     public void aKilledFirstProcessIsACrashAndADeleteLeavesNothing() throws Exception {
         mesh.createBridge("dmnbr");
         mesh.createGuest(netnsGuest("dmnk"));

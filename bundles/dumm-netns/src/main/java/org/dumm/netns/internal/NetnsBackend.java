@@ -150,7 +150,7 @@ public final class NetnsBackend implements GuestBackend {
             pid = Integer.parseInt(out);
             Files.writeString(runDir.resolve("pid"), pid + " " + startTime(pid).orElse(0L) + "\n");
             AgentLink agent = AgentLink.open(spec.name(), pid);
-            guest = new NetnsGuest(spec.name(), pid, runDir, cg, veths, agent);
+            guest = new NetnsGuest(spec.name(), pid, runDir, cg, veths, agent, launcher);
             for (InterfaceSpec i : spec.interfaces()) {
                 guest.plugInterface(i);
             }
@@ -204,7 +204,7 @@ public final class NetnsBackend implements GuestBackend {
             return Optional.empty();
         }
         AgentLink agent = AgentLink.open(spec.name(), pid);
-        NetnsGuest guest = new NetnsGuest(spec.name(), pid, runDir, cg, veths, agent);
+        NetnsGuest guest = new NetnsGuest(spec.name(), pid, runDir, cg, veths, agent, launcher(workDirOf(spec)));
         if (!guest.isPaused()) {
             try {
                 agent.awaitReady(Math.min(spec.bootTimeout().toMillis(), 5_000));

@@ -42,6 +42,7 @@ final class NetnsGuest implements GuestHandle {
     private final Cgroups cgroups;
     private final VethDriver veths;
     private final AgentLink agent;
+    private final Path launcher;
     private final CompletableFuture<Boolean> exited = new CompletableFuture<>();
     private final Thread watcher;
     private final int pidfd;
@@ -49,8 +50,9 @@ final class NetnsGuest implements GuestHandle {
     private volatile boolean detached;
     private volatile boolean paused;
 
-    NetnsGuest(String name, int pid, Path runDir, Cgroups cgroups, VethDriver veths, AgentLink agent) {
+    NetnsGuest(String name, int pid, Path runDir, Cgroups cgroups, VethDriver veths, AgentLink agent, Path launcher) {
         this.name = name;
+        this.launcher = launcher;
         this.pid = pid;
         this.runDir = runDir;
         this.cgroups = cgroups;
@@ -214,6 +216,39 @@ final class NetnsGuest implements GuestHandle {
         if (r.agentError() || r.status() != 0) {
             throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "': setting " + ifaceName
                     + (up ? " up" : " down") + " failed: " + r.errText());
+        }
+    }
+
+    /**
+     * The guest's root is a copy of the host's mount in the guest's own namespace, which the
+     * host's switch does not reach: the launcher moves the guest onto the new mount (see
+     * {@code dumm-nslaunch --reroot}). Processes whose working directory is below the root keep
+     * the old tree until they leave it. A paused guest is switched too (frozen processes keep
+     * their place; the kernel moves their root).
+     */
+    @Override
+    public void rootSwitched(Path union) {
+        if (!isAlive()) {
+            return; // its next start mounts the stack the host has now
+        }
+        try {
+            Process p = new ProcessBuilder(launcher.toString(), "--reroot", Integer.toString(pid), union.toString())
+                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new DummException(Reason.TIMEOUT, "guest '" + name + "': switching its root timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "' could not take its new root: "
+                        + (out.isEmpty() ? "launcher exit " + p.exitValue() : out));
+            }
+        } catch (IOException e) {
+            throw new DummException(Reason.HOST_ERROR, "guest '" + name + "': running " + launcher + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DummException(Reason.TIMEOUT, "guest '" + name + "': interrupted while switching its root");
         }
     }
 
