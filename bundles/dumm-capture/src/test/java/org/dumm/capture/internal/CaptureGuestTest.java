@@ -147,6 +147,76 @@ public class CaptureGuestTest {
     }
 
     @Test
+    public void aBackgroundCaptureGoesOnAfterARestartOfDumm() throws Exception {
+        Path file = work.resolve("restart.pcap");
+        Path stoppedFile = work.resolve("stopped.pcap");
+        Capture c = captures.start(CaptureRequest.iface("dmcalice", "eth0", file.toString()).withFilter("icmp"));
+        Capture stopped = captures.start(CaptureRequest.iface("dmcbob", "eth0", stoppedFile.toString()));
+        captures.stop(stopped.id());
+        ping(2);
+        awaitPackets(c.id(), 4);
+
+        // Dumm stops (the guests go on) and starts again: the capture is taken up, appending
+        captures.deactivate();
+        assertTrue(Files.exists(work.resolve("mesh/captures.properties")));
+        ping(1); // while Dumm is away: not seen
+        captures = new CaptureManager(mesh);
+        Capture again = find(c.id());
+        assertTrue(again.end(), again.running());
+        assertEquals(4, again.packets());
+        assertEquals(c.started(), again.started());
+        assertTrue("stopped by hand: not taken up",
+                captures.captures().stream().noneMatch(x -> x.id().equals(stopped.id()) && x.running()));
+        ping(3);
+        awaitPackets(c.id(), 10);
+        Capture done = captures.stop(c.id());
+        assertEquals(10, done.packets());
+        List<String> frames = tcpdumpRead(file);
+        assertEquals(String.join("\n", frames), 10, frames.size());
+        assertEquals(String.join("\n", frames), 5, frames.stream().filter(l -> l.contains("ICMP echo request")).count());
+        assertFalse("nothing left to take up", Files.exists(work.resolve("mesh/captures.properties")));
+
+        // one whose guest went while Dumm was away is listed as not resumed, and its file kept as it was
+        mesh.createGuest(new GuestDefinition("dmcdave", null, null, "dmcbox", 64, List.of()));
+        mesh.addInterface("dmcdave", "eth0", "dmcbr", null, Transport.TUNTAP);
+        mesh.startGuest("dmcdave");
+        Path daveFile = work.resolve("dave.pcap");
+        Capture d = captures.start(CaptureRequest.iface("dmcdave", "eth0", daveFile.toString()));
+        captures.deactivate();
+        mesh.deleteGuest("dmcdave", true);
+        captures = new CaptureManager(mesh);
+        Capture gone = find(d.id());
+        assertFalse(gone.running());
+        assertTrue(gone.end(), gone.end().startsWith("not resumed after Dumm's restart: no guest dmcdave"));
+        assertTrue(Files.exists(daveFile));
+        tcpdumpRead(daveFile); // still a readable pcap file
+        assertFalse(Files.exists(work.resolve("mesh/captures.properties")));
+        Capture next = captures.start(CaptureRequest.bridge("dmcbr", work.resolve("next.pcap").toString()));
+        assertTrue("ids go on after the resumed ones: " + next.id(),
+                Integer.parseInt(next.id().substring(3)) > Integer.parseInt(d.id().substring(3)));
+        captures.stop(next.id());
+    }
+
+    private static void ping(int n) {
+        ExecResult ping = mesh.exec("dmcalice", "ping -c " + n + " -i 0.2 -W 2 10.77.0.2", Duration.ofSeconds(30));
+        assertEquals(ping.stdoutText() + ping.stderrText(), 0, ping.exitStatus());
+    }
+
+    private static Capture find(String id) {
+        return captures.captures().stream().filter(x -> x.id().equals(id)).findFirst()
+                .orElseThrow(() -> new AssertionError("no capture " + id + " in " + captures.captures()));
+    }
+
+    private static void awaitPackets(String id, long n) throws InterruptedException {
+        long t0 = System.nanoTime();
+        while (find(id).packets() < n) {
+            assertTrue("capture " + id + " has " + find(id).packets() + " of " + n + " frames after 5 s",
+                    System.nanoTime() - t0 < 5_000_000_000L);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     public void aCaptureEndsWithItsGuest() throws Exception {
         mesh.createGuest(new GuestDefinition("dmccarol", null, null, "dmcbox", 64, List.of()));
         mesh.addInterface("dmccarol", "eth0", "dmcbr", null, Transport.TUNTAP);
