@@ -161,10 +161,11 @@ void finish_job(struct job *j) {
     if (j->timedout && !j->have_status) status = 128 + SIGKILL;
     uint8_t flags = (j->timedout ? F_TIMEDOUT : 0) | (j->truncated ? F_TRUNCATED : 0);
     reply(j->id, j->op, flags, status, j->out[0].data, j->out[0].len, j->out[1].data, j->out[1].len);
-    lingering[nlingering++] = j->p.linger;  /* released after the reply is written */
+    if (j->p.linger >= 0) lingering[nlingering++] = j->p.linger;  /* released after the reply is written */
     j->p.linger = -1;
     keep_draining(&j->p.out);
     keep_draining(&j->p.err);
+    if (j->session) session_job_done(j);  /* before close_proc: the session keeps its status pipe */
     close_proc(&j->p);  /* reap() collects the shell when it is gone */
     buf_free(&j->out[0]);
     buf_free(&j->out[1]);
@@ -224,6 +225,7 @@ void reap(void) {
                 jobs[i].exited_at = now_ms();
             }
         }
+        session_reaped(pid);
         for (int i = 0; i < nspares; i++) {
             if (spares[i].pid == pid) { /* a spare died unused (killed from inside the guest) */
                 close_proc(&spares[i]);

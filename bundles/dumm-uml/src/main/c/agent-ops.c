@@ -137,6 +137,15 @@ void handle_request(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,
     case OP_NETLINK:
         op_netlink(id, (const unsigned char *)payload, len);
         break;
+    case OP_SOPEN:
+        op_session_open(id);
+        break;
+    case OP_SEXEC:
+        op_session_exec(id, timeout_ms, cap, payload, len);
+        break;
+    case OP_SCLOSE:
+        op_session_close(id, payload, len);
+        break;
     default:
         reply_error(id, op, "unknown operation %u", op);
     }

@@ -3,6 +3,7 @@
  * guests; what it does and its wire format are described in dumm-agent.c):
  *   dumm-agent.c  the agent's terminal, framing, requests and main loop
  *   agent-jobs.c  spare shells and the commands running in them
+ *   agent-sessions.c  shell sessions: commands run one after another in one shell
  *   agent-ops.c   interface operations and netlink requests handed to the guest's kernel
  *   agent-init.c  the init wrapper (PID 1) and main()
  *   agent-util.c  small helpers
@@ -46,7 +47,8 @@
  * child may keep its stdout open before the answer goes out anyway. */
 #define GRACE_MS 100
 
-enum { OP_PING = 1, OP_EXEC = 2, OP_SYNC = 3, OP_IFDOWN = 4, OP_RENAME = 5, OP_IFUP = 6, OP_NETLINK = 7 };
+enum { OP_PING = 1, OP_EXEC = 2, OP_SYNC = 3, OP_IFDOWN = 4, OP_RENAME = 5, OP_IFUP = 6, OP_NETLINK = 7,
+       OP_SOPEN = 8, OP_SEXEC = 9, OP_SCLOSE = 10 };
 enum { F_TIMEDOUT = 1, F_TRUNCATED = 2, F_AGENT_ERROR = 4 };
 
 extern const char *const JOB_ENV[];
@@ -79,8 +81,12 @@ struct proc {
     int cmd, out, err, st, linger;  /* our ends: script (w), stdout, stderr, status (r), linger (w) */
 };
 
+struct session;
+
 struct job {
     int used;
+    struct session *session; /* the shell session it runs in, or NULL for a shell of its own */
+    int hold[3];             /* a session command's pipe ends its shell opens through /proc: script (r), out (w), err (w) */
     uint32_t id;
     uint8_t op;
     struct proc p;
@@ -95,6 +101,28 @@ struct job {
 
 #define IDLE_MS 5
 #define RETRY_MS 2
+
+/*
+ * A shell session (OP_SOPEN): a spare shell that runs a loop instead of one script. For each
+ * command the agent makes fresh pipes (script, stdout, stderr) and writes their descriptor
+ * numbers as a line into the session's control pipe; the shell opens them through
+ * /proc/AGENT/fd/N, sources the script with its output there and reports $? on its status pipe.
+ * No process is made per command, so a builtin costs no fork (what makes bursts slow under UML),
+ * and commands share the shell's variables and functions; the working directory is reset to
+ * /root before each. One command at a time; a timeout or an exit ends the session.
+ */
+#define MAX_SESSIONS 8
+#define SESSION_IDLE_MS (10 * 60 * 1000)
+struct session {
+    int used;
+    uint32_t sid;
+    pid_t pid;
+    int ctl;   /* write end of the loop's control pipe (its fd 5) */
+    int st;    /* read end of its status pipe (its fd 4); lent to the running job */
+    struct job *busy;
+    int64_t last_used;
+};
+extern struct session sessions[MAX_SESSIONS];
 
 extern struct job jobs[MAX_JOBS];
 extern struct proc spares[SPARES];
@@ -141,6 +169,11 @@ int spawn_spare(struct proc *p);
 void start_job(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,
                       const char *cmd, uint32_t len);
 void finish_job(struct job *j);
+void op_session_open(uint32_t id);
+void op_session_exec(uint32_t id, uint32_t timeout_ms, uint32_t cap, const char *payload, uint32_t len);
+void op_session_close(uint32_t id, const char *payload, uint32_t len);
+void session_job_done(struct job *j);
+void session_reaped(pid_t pid);
 int drain(int *fd, struct buf *b, uint32_t cap, int *truncated);
 void drain_status(struct job *j);
 void feed_script(struct job *j);

@@ -120,6 +120,12 @@ public interface Mesh {
     /** Runs {@code command} with {@code /bin/sh -c} in a running guest. A non-zero exit status is a result, not an error. */
     ExecResult exec(String guest, String command, Duration timeout);
 
+    /**
+     * Opens a shell session in a running guest: commands run one after another in one shell
+     * (see {@link ExecSession}), which makes a burst of them much cheaper than single execs.
+     */
+    ExecSession openSession(String guest);
+
     /** Opens the guest's interactive console. */
     ConsoleSession console(String guest);
 

@@ -139,6 +139,29 @@ public interface GuestHandle {
      */
     ExecResult exec(String command, Duration timeout);
 
+    /**
+     * Opens a shell session in the guest (see {@link org.dumm.api.ExecSession}) and returns its
+     * number; empty when the backend or the guest's agent has none (the mesh then runs each
+     * command as a single exec).
+     */
+    default java.util.OptionalInt openShell() {
+        return java.util.OptionalInt.empty();
+    }
+
+    /**
+     * Runs {@code command} in shell session {@code shell}, as {@link #exec} otherwise.
+     *
+     * @throws DummException NOT_FOUND when the session is gone (it ended, or the guest restarted):
+     *         the command did not run
+     */
+    default ExecResult execInShell(int shell, String command, Duration timeout) {
+        throw new DummException(DummException.Reason.NOT_FOUND, "guest '" + name() + "' has no shell session " + shell);
+    }
+
+    /** Ends shell session {@code shell}; one that is gone already is no error. */
+    default void closeShell(int shell) {
+    }
+
     /** Opens the guest's interactive console. */
     ConsoleSession console();
 

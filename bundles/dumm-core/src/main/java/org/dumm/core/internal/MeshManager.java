@@ -20,6 +20,7 @@ import org.dumm.api.DummConfig;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.ExecResult;
+import org.dumm.api.ExecSession;
 import org.dumm.api.Guest;
 import org.dumm.api.GuestDefinition;
 import org.dumm.api.GuestState;
@@ -359,6 +360,16 @@ public class MeshManager implements Mesh {
             throw new DummException(Reason.INVALID_STATE, "guest '" + guest + "' is " + e.state.name().toLowerCase() + ", not running");
         }
         return h.exec(command, timeout);
+    }
+
+    @Override
+    public ExecSession openSession(String guest) {
+        GuestEntry e = model.entry(guest);
+        GuestHandle h = e.handle;
+        if (h == null || e.state != GuestState.RUNNING) {
+            throw new DummException(Reason.INVALID_STATE, "guest '" + guest + "' is " + e.state.name().toLowerCase() + ", not running");
+        }
+        return new ShellSession(e, h);
     }
 
     @Override

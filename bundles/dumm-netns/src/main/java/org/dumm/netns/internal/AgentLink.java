@@ -35,6 +35,9 @@ final class AgentLink implements AutoCloseable {
     static final int OP_SYNC = 3;
     static final int OP_IFDOWN = 4;
     static final int OP_IFUP = 6;
+    static final int OP_SOPEN = 8;
+    static final int OP_SEXEC = 9;
+    static final int OP_SCLOSE = 10;
     static final int F_TIMEDOUT = 1;
     static final int F_TRUNCATED = 2;
     static final int F_AGENT_ERROR = 4;

@@ -254,13 +254,48 @@ final class NetnsGuest implements GuestHandle {
 
     @Override
     public ExecResult exec(String command, Duration timeout) {
+        return run(AgentLink.OP_EXEC, commandBytes(command, timeout, 0), timeout);
+    }
+
+    /** An agent from before shell sessions (a guest re-adopted) has none: the mesh then runs single execs. */
+    @Override
+    public java.util.OptionalInt openShell() {
+        requireRunning();
+        AgentLink.Reply r = agent.call(AgentLink.OP_SOPEN, new byte[0], 10_000, 0, 12_000);
+        if (r.agentError()) {
+            if (r.errText().startsWith("unknown operation")) {
+                return java.util.OptionalInt.empty();
+            }
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "': " + r.errText());
+        }
+        return java.util.OptionalInt.of(r.status());
+    }
+
+    @Override
+    public ExecResult execInShell(int shell, String command, Duration timeout) {
+        byte[] cmd = commandBytes(command, timeout, 4);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + cmd.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(shell).put(cmd);
+        return run(AgentLink.OP_SEXEC, b.array(), timeout);
+    }
+
+    @Override
+    public void closeShell(int shell) {
+        if (isAlive() && !paused) {
+            byte[] p = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(shell).array();
+            agent.call(AgentLink.OP_SCLOSE, p, 5_000, 0, 6_000);
+        }
+    }
+
+    /** The command's bytes, checked; {@code room} bytes of the payload go to a header before them. */
+    private static byte[] commandBytes(String command, Duration timeout, int room) {
         if (command == null || command.isEmpty()) {
             throw new DummException(Reason.INVALID_ARGUMENT, "command is empty");
         }
         byte[] cmd = command.getBytes(StandardCharsets.UTF_8);
-        if (cmd.length > AgentLink.MAX_PAYLOAD) {
+        if (cmd.length + room > AgentLink.MAX_PAYLOAD) {
             throw new DummException(Reason.INVALID_ARGUMENT, "command is " + cmd.length + " bytes, at most "
-                    + AgentLink.MAX_PAYLOAD + " allowed");
+                    + (AgentLink.MAX_PAYLOAD - room) + " allowed");
         }
         if (command.indexOf('\0') >= 0) {
             throw new DummException(Reason.INVALID_ARGUMENT, "command contains a NUL character");
@@ -268,13 +303,19 @@ final class NetnsGuest implements GuestHandle {
         if (timeout != null && timeout.isNegative()) {
             throw new DummException(Reason.INVALID_ARGUMENT, "timeout " + timeout + " is negative");
         }
+        return cmd;
+    }
+
+    /** Status -2 with an agent error: the session named in the payload is gone, the command did not run. */
+    private ExecResult run(int op, byte[] payload, Duration timeout) {
         requireRunning();
         long limitMs = timeout == null || timeout.isZero() ? 0 : Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE));
         long start = System.nanoTime();
-        AgentLink.Reply r = agent.call(AgentLink.OP_EXEC, cmd, (int) limitMs, OUTPUT_CAP,
+        AgentLink.Reply r = agent.call(op, payload, (int) limitMs, OUTPUT_CAP,
                 limitMs == 0 ? Long.MAX_VALUE / 4 : limitMs + 2_000);
         if (r.agentError()) {
-            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "': " + r.errText());
+            throw new DummException(op == AgentLink.OP_SEXEC && r.status() == -2 ? Reason.NOT_FOUND : Reason.GUEST_FAILURE,
+                    "guest '" + name + "': " + r.errText());
         }
         return new ExecResult(r.status(), r.out(), r.err(), Duration.ofNanos(System.nanoTime() - start),
                 (r.flags() & AgentLink.F_TIMEDOUT) != 0, (r.flags() & AgentLink.F_TRUNCATED) != 0);

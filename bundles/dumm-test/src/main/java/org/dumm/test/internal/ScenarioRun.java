@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import org.dumm.api.DummException;
 import org.dumm.api.ExecResult;
+import org.dumm.api.ExecSession;
 import org.dumm.api.Guest;
 import org.dumm.api.GuestState;
 import org.dumm.api.Mesh;
@@ -42,6 +43,11 @@ final class ScenarioRun {
     private Checks checks;
     private final List<String> log = new ArrayList<>();
     private final Map<String, String> captured = new LinkedHashMap<>();
+    /**
+     * A shell session per guest for the scenario's lines: they come back to back, and a session
+     * runs each without a new process in the guest (see {@link ExecSession}); closed at the end.
+     */
+    private final Map<String, ExecSession> sessions = new LinkedHashMap<>();
     private String failure;
     private String description = "";
     private String diagram;
@@ -56,6 +62,15 @@ final class ScenarioRun {
     }
 
     ScenarioResult run(ScenarioParser.Found found) {
+        try {
+            return runScenario(found);
+        } finally {
+            sessions.values().forEach(ExecSession::close);
+            sessions.clear();
+        }
+    }
+
+    private ScenarioResult runScenario(ScenarioParser.Found found) {
         long t0 = System.nanoTime();
         String name = found.dir().getFileName().toString();
         try {
@@ -326,7 +341,13 @@ final class ScenarioRun {
     }
 
     private ExecResult exec(String host, String command, boolean echo) {
-        ExecResult r = mesh.exec(options.guestPrefix() + host, command, COMMAND_TIMEOUT);
+        String guest = options.guestPrefix() + host;
+        ExecSession session = sessions.get(guest);
+        if (session == null) {
+            session = mesh.openSession(guest);
+            sessions.put(guest, session);
+        }
+        ExecResult r = session.exec(command, COMMAND_TIMEOUT);
         if (echo) {
             log(host + "# " + command);
             r.stdoutText().lines().forEach(l -> log("  " + l));

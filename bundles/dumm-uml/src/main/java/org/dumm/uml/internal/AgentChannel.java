@@ -39,6 +39,9 @@ final class AgentChannel implements AutoCloseable {
     static final int OP_RENAME = 5;
     static final int OP_IFUP = 6;
     static final int OP_NETLINK = 7;
+    static final int OP_SOPEN = 8;
+    static final int OP_SEXEC = 9;
+    static final int OP_SCLOSE = 10;
 
     static final int F_TIMEDOUT = 1;
     static final int F_TRUNCATED = 2;

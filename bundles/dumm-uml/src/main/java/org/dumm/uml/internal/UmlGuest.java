@@ -327,13 +327,55 @@ final class UmlGuest implements GuestHandle {
 
     @Override
     public ExecResult exec(String command, Duration timeout) {
+        return run(AgentChannel.OP_EXEC, commandBytes(command, timeout, 0), timeout);
+    }
+
+    /** The agent runs shell sessions since this release; an older one (a guest re-adopted) has none. */
+    @Override
+    public java.util.OptionalInt openShell() {
+        requireRunning();
+        long start = System.nanoTime();
+        AgentChannel.Reply r = channel(start + TimeUnit.SECONDS.toNanos(10)).call(AgentChannel.OP_SOPEN, new byte[0],
+                10_000, 0, 10_000 + REPLY_GRACE_MS, start + TimeUnit.SECONDS.toNanos(30));
+        if (r.agentError()) {
+            if (r.errText().startsWith("unknown operation")) {
+                return java.util.OptionalInt.empty();
+            }
+            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + r.errText());
+        }
+        return java.util.OptionalInt.of(r.status());
+    }
+
+    @Override
+    public ExecResult execInShell(int shell, String command, Duration timeout) {
+        byte[] cmd = commandBytes(command, timeout, 4);
+        byte[] payload = new byte[4 + cmd.length];
+        LittleEndian.putInt(payload, 0, shell);
+        System.arraycopy(cmd, 0, payload, 4, cmd.length);
+        return run(AgentChannel.OP_SEXEC, payload, timeout);
+    }
+
+    @Override
+    public void closeShell(int shell) {
+        if (!isAlive()) {
+            return;
+        }
+        byte[] payload = new byte[4];
+        LittleEndian.putInt(payload, 0, shell);
+        long start = System.nanoTime();
+        channel(start + TimeUnit.SECONDS.toNanos(10)).call(AgentChannel.OP_SCLOSE, payload, 5_000, 0,
+                5_000 + REPLY_GRACE_MS, start + TimeUnit.SECONDS.toNanos(30));
+    }
+
+    /** The command's bytes, checked; {@code room} bytes of the payload go to a header before them. */
+    private byte[] commandBytes(String command, Duration timeout, int room) {
         if (command == null || command.isEmpty()) {
             throw new DummException(Reason.INVALID_ARGUMENT, "command is empty");
         }
         byte[] cmd = command.getBytes(StandardCharsets.UTF_8);
-        if (cmd.length > AgentChannel.MAX_PAYLOAD) {
+        if (cmd.length + room > AgentChannel.MAX_PAYLOAD) {
             throw new DummException(Reason.INVALID_ARGUMENT, "command is " + cmd.length + " bytes, at most "
-                    + AgentChannel.MAX_PAYLOAD + " allowed");
+                    + (AgentChannel.MAX_PAYLOAD - room) + " allowed");
         }
         if (command.indexOf('\0') >= 0) {
             throw new DummException(Reason.INVALID_ARGUMENT, "command contains a NUL character");
@@ -341,16 +383,22 @@ final class UmlGuest implements GuestHandle {
         if (timeout != null && timeout.isNegative()) {
             throw new DummException(Reason.INVALID_ARGUMENT, "timeout " + timeout + " is negative");
         }
+        return cmd;
+    }
+
+    /** Status -2 with an agent error: the session named in the payload is gone, the command did not run. */
+    private ExecResult run(int op, byte[] payload, Duration timeout) {
         requireRunning();
         long limitMs = timeout == null || timeout.isZero() ? 0
                 : Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE));
         long start = System.nanoTime();
         AgentChannel ch = channel(start + TimeUnit.SECONDS.toNanos(10));
         long wait = limitMs == 0 ? Long.MAX_VALUE / 2 : limitMs + REPLY_GRACE_MS;
-        AgentChannel.Reply r = ch.call(AgentChannel.OP_EXEC, cmd, (int) limitMs, UmlBackend.OUTPUT_CAP,
+        AgentChannel.Reply r = ch.call(op, payload, (int) limitMs, UmlBackend.OUTPUT_CAP,
                 wait, start + TimeUnit.SECONDS.toNanos(30));
         if (r.agentError()) {
-            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name() + "': " + r.errText());
+            throw new DummException(op == AgentChannel.OP_SEXEC && r.status() == -2 ? Reason.NOT_FOUND : Reason.GUEST_FAILURE,
+                    "guest '" + name() + "': " + r.errText());
         }
         return new ExecResult(r.status(), r.out(), r.err(), Duration.ofNanos(System.nanoTime() - start),
                 (r.flags() & AgentChannel.F_TIMEDOUT) != 0, (r.flags() & AgentChannel.F_TRUNCATED) != 0);
