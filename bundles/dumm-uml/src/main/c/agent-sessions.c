@@ -5,14 +5,65 @@ struct session sessions[MAX_SESSIONS];
 static uint32_t next_sid = 1;
 
 /*
- * The loop a session's shell sources instead of a command (the spare's fd 3). A line of three
- * descriptor numbers of the agent per command; "$?" after each on fd 4. Names start with _dumm
- * so that they are unlikely to meet a command's own.
+ * The loop a session's shell sources instead of a command (the spare's fd 3). An empty line per
+ * command: its script, stdout and stderr are the agent's descriptors at this session's fixed
+ * numbers (a line of numbers would be read a byte per system call); "$?" after each on the
+ * shell's own stdout, which the session reads as its status pipe. Every redirection and read is
+ * system calls, each a ptrace round trip under UML, so the loop has only those it needs (a
+ * missing /root complains on the shell's stderr, which is drained). The name _dumm_l is unlikely
+ * to meet a command's own.
  */
-#define SESSION_LOOP "while read -r _dumm_c _dumm_o _dumm_e <&5; do cd /root 2>/dev/null || cd /; " \
-                     ". /proc/%d/fd/$_dumm_c >/proc/%d/fd/$_dumm_o 2>/proc/%d/fd/$_dumm_e; echo \"$?\" >&4; done\n"
+#define SESSION_LOOP "while read -r _dumm_l <&5; do cd /root || cd /; " \
+                     ". /proc/%d/fd/%d >/proc/%d/fd/%d 2>/proc/%d/fd/%d; echo \"$?\"; done\n"
+
+static int session_index(const struct session *s) {
+    return (int)(s - sessions);
+}
+
+/* Closes the next command's pipes, made or half made. */
+static void unprepare(struct session *s) {
+    int base = SESSION_FD_BASE + 3 * session_index(s);
+    for (int k = 0; k < 3; k++) {
+        close_fd(&s->mine[k]);
+        if (s->held & (1 << k)) close(base + k);
+    }
+    s->held = 0;
+    s->ready = 0;
+}
+
+/* Makes the next command's pipes: the shell's ends at the session's fixed numbers. */
+static int prepare(struct session *s) {
+    int base = SESSION_FD_BASE + 3 * session_index(s);
+    for (int k = 0; k < 3; k++) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC)) goto fail;
+        int theirs = k == 0 ? fds[0] : fds[1];
+        s->mine[k] = k == 0 ? fds[1] : fds[0];
+        if (dup3(theirs, base + k, O_CLOEXEC) < 0) {
+            close(theirs);
+            goto fail;
+        }
+        close(theirs);
+        s->held |= 1 << k;
+        fcntl(s->mine[k], F_SETFL, O_NONBLOCK);
+    }
+    s->ready = 1;
+    return 0;
+fail:
+    unprepare(s);
+    return -1;
+}
+
+/* Between requests (the agent has nothing to write): the pipes of each idle session's next command. */
+void sessions_prepare(void) {
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        struct session *s = &sessions[i];
+        if (s->used && !s->busy && !s->ready) prepare(s);
+    }
+}
 
 static void session_free(struct session *s) {
+    unprepare(s);
     close_fd(&s->ctl);
     close_fd(&s->st);
     s->used = 0;
@@ -53,8 +104,8 @@ void op_session_open(uint32_t id) {
         return;
     }
     char loop[512];
-    int me = (int)getpid();
-    int n = snprintf(loop, sizeof loop, SESSION_LOOP, me, me, me);
+    int me = (int)getpid(), base = SESSION_FD_BASE + 3 * session_index(s);
+    int n = snprintf(loop, sizeof loop, SESSION_LOOP, me, base, me, base + 1, me, base + 2);
     /* fits the empty pipe at once: the write cannot block */
     if (write(p.cmd, loop, n) != n) {
         kill(-p.pid, SIGKILL);
@@ -63,15 +114,16 @@ void op_session_open(uint32_t id) {
         return;
     }
     close_fd(&p.cmd);
-    /* the shell's own stdout and stderr carry nothing of the commands' */
-    keep_draining(&p.out);
+    /* the shell's own stdout carries the statuses; its stderr and the spare's status pipe nothing */
     keep_draining(&p.err);
+    keep_draining(&p.st);
     memset(s, 0, sizeof *s);
     s->used = 1;
+    s->mine[0] = s->mine[1] = s->mine[2] = -1;
     s->sid = next_sid++;
     s->pid = p.pid;
     s->ctl = p.linger;
-    s->st = p.st;
+    s->st = p.out;
     s->last_used = now;
     reply(id, OP_SOPEN, 0, (int32_t)s->sid, NULL, 0, NULL, 0);
 }
@@ -103,50 +155,41 @@ void op_session_exec(uint32_t id, uint32_t timeout_ms, uint32_t cap, const char 
         reply_error(id, OP_SEXEC, "agent busy: %d commands running", MAX_JOBS);
         return;
     }
-    int pc[2], po[2], pe[2];
-    if (pipe2(pc, O_CLOEXEC)) goto fail0;
-    if (pipe2(po, O_CLOEXEC)) goto fail1;
-    if (pipe2(pe, O_CLOEXEC)) goto fail2;
-    char line[64];
-    int n = snprintf(line, sizeof line, "%d %d %d\n", pc[0], po[1], pe[1]);
-    if (write(s->ctl, line, n) != n) goto fail3; /* the shell is gone: its exit is reaped */
+    if (!s->ready && prepare(s) != 0) {
+        reply_error(id, OP_SEXEC, "session %u: %s", sid, strerror(errno));
+        return;
+    }
+    if (write(s->ctl, "\n", 1) != 1) { /* the shell is gone: its exit is reaped */
+        reply_error(id, OP_SEXEC, "session %u: %s", sid, strerror(errno));
+        return;
+    }
     memset(j, 0, sizeof *j);
     j->used = 1;
     j->id = id;
     j->op = OP_SEXEC;
     j->session = s;
     j->p.pid = s->pid;
-    j->p.cmd = pc[1];
-    j->p.out = po[0];
-    j->p.err = pe[0];
+    j->p.cmd = s->mine[0];
+    j->p.out = s->mine[1];
+    j->p.err = s->mine[2];
     j->p.st = s->st;   /* lent for the command, given back by session_job_done */
     j->p.linger = -1;
-    j->hold[0] = pc[0];
-    j->hold[1] = po[1];
-    j->hold[2] = pe[1];
+    s->mine[0] = s->mine[1] = s->mine[2] = -1;
+    s->ready = 0;      /* the shell's ends stay at their numbers until the command is done */
     s->st = -1;
     s->busy = j;
-    fcntl(j->p.cmd, F_SETFL, O_NONBLOCK);
-    fcntl(j->p.out, F_SETFL, O_NONBLOCK);
-    fcntl(j->p.err, F_SETFL, O_NONBLOCK);
     j->cap = cap ? cap : DEFAULT_CAP;
     j->deadline = timeout_ms ? now_ms() + timeout_ms : 0;
     if (buf_add(&j->script, cmd, clen) || buf_add(&j->script, "\n", 1)) {
         j->truncated = 1;
         close_fd(&j->p.cmd);
     }
-    return;
-fail3: close(pe[0]); close(pe[1]);
-fail2: close(po[0]); close(po[1]);
-fail1: close(pc[0]); close(pc[1]);
-fail0:
-    reply_error(id, OP_SEXEC, "session %u: %s", sid, strerror(errno));
 }
 
 /* After a session command's reply: its pipes go, the status pipe goes back, an ended shell ends the session. */
 void session_job_done(struct job *j) {
     struct session *s = j->session;
-    for (int k = 0; k < 3; k++) close_fd(&j->hold[k]);
+    unprepare(s); /* the shell's ends of this command's pipes */
     s->st = j->p.st;
     j->p.st = -1;
     s->busy = NULL;

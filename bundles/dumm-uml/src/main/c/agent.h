@@ -86,7 +86,6 @@ struct session;
 struct job {
     int used;
     struct session *session; /* the shell session it runs in, or NULL for a shell of its own */
-    int hold[3];             /* a session command's pipe ends its shell opens through /proc: script (r), out (w), err (w) */
     uint32_t id;
     uint8_t op;
     struct proc p;
@@ -113,15 +112,20 @@ struct job {
  */
 #define MAX_SESSIONS 8
 #define SESSION_IDLE_MS (10 * 60 * 1000)
+#define SESSION_FD_BASE 900 /* session k's shell opens the agent's fds 900+3k..902+3k (script, out, err) */
 struct session {
     int used;
     uint32_t sid;
     pid_t pid;
     int ctl;   /* write end of the loop's control pipe (its fd 5) */
-    int st;    /* read end of its status pipe (its fd 4); lent to the running job */
+    int st;    /* read end of its stdout, where it reports statuses; lent to the running job */
+    int ready; /* the next command's pipes are made (made ahead, off the request's path) */
+    int mine[3]; /* the agent's ends of them: script (w), out (r), err (r) */
+    int held;    /* bit k: the shell's end k is open at its fixed number */
     struct job *busy;
     int64_t last_used;
 };
+void sessions_prepare(void);
 extern struct session sessions[MAX_SESSIONS];
 
 extern struct job jobs[MAX_JOBS];

@@ -332,6 +332,7 @@ __attribute__((noreturn)) void agent_main(void) {
         }
         if (outq.len == 0 || tty_fd < 0) {
             while (nlingering > 0) close(lingering[--nlingering]);
+            sessions_prepare();
         }
 
     }
