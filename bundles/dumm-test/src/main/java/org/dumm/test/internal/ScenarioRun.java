@@ -160,7 +160,7 @@ final class ScenarioRun {
 
     private void runChecks(Function<String, String> guestOf) throws InterruptedException {
         log("[checks]");
-        ChecksRun.DeviceExec exec = (device, command) -> mesh.exec(guestOf.apply(device), command, COMMAND_TIMEOUT);
+        ChecksRun.DeviceExec exec = (device, command) -> inSession(guestOf.apply(device), command);
         for (ChecksRun.Failure f : new ChecksRun(checks, exec, this::log).run()) {
             fail(f.where(), f.output());
         }
@@ -341,13 +341,7 @@ final class ScenarioRun {
     }
 
     private ExecResult exec(String host, String command, boolean echo) {
-        String guest = options.guestPrefix() + host;
-        ExecSession session = sessions.get(guest);
-        if (session == null) {
-            session = mesh.openSession(guest);
-            sessions.put(guest, session);
-        }
-        ExecResult r = session.exec(command, COMMAND_TIMEOUT);
+        ExecResult r = inSession(options.guestPrefix() + host, command);
         if (echo) {
             log(host + "# " + command);
             r.stdoutText().lines().forEach(l -> log("  " + l));
@@ -355,6 +349,15 @@ final class ScenarioRun {
             log("  (exit " + r.exitStatus() + (r.timedOut() ? ", timed out" : "") + ", " + r.duration().toMillis() + " ms)");
         }
         return r;
+    }
+
+    private ExecResult inSession(String guest, String command) {
+        ExecSession session = sessions.get(guest);
+        if (session == null) {
+            session = mesh.openSession(guest);
+            sessions.put(guest, session);
+        }
+        return session.exec(command, COMMAND_TIMEOUT);
     }
 
     private void fail(String where, String output) {
