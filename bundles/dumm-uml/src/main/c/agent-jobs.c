@@ -125,6 +125,19 @@ fail0: close(nul);
     return -1;
 }
 
+/* A spare shell for request id: one made ahead, else a new one; on failure the error is the reply. */
+int take_spare(uint32_t id, uint8_t op, struct proc *p) {
+    if (nspares > 0) {
+        *p = spares[--nspares];
+        return 0;
+    }
+    if (spawn_spare(p) != 0) {
+        reply_error(id, op, "starting /bin/sh: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 void start_job(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,
                       const char *cmd, uint32_t len) {
     struct job *j = free_job();
@@ -133,12 +146,7 @@ void start_job(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,
         return;
     }
     struct proc p;
-    if (nspares > 0) {
-        p = spares[--nspares];
-    } else if (spawn_spare(&p) != 0) {
-        reply_error(id, op, "starting /bin/sh: %s", strerror(errno));
-        return;
-    }
+    if (take_spare(id, op, &p) != 0) return;
     memset(j, 0, sizeof *j);
     j->used = 1;
     j->id = id;

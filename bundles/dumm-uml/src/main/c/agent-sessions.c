@@ -97,12 +97,7 @@ void op_session_open(uint32_t id) {
         return;
     }
     struct proc p;
-    if (nspares > 0) {
-        p = spares[--nspares];
-    } else if (spawn_spare(&p) != 0) {
-        reply_error(id, OP_SOPEN, "starting /bin/sh: %s", strerror(errno));
-        return;
-    }
+    if (take_spare(id, OP_SOPEN, &p) != 0) return;
     char loop[512];
     int me = (int)getpid(), base = SESSION_FD_BASE + 3 * session_index(s);
     int n = snprintf(loop, sizeof loop, SESSION_LOOP, me, base, me, base + 1, me, base + 2);

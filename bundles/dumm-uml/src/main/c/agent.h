@@ -170,6 +170,7 @@ void drain_discard(int i);
 __attribute__((noreturn)) void spare_child(const int *fds);
 pid_t vfork_spare(const int *fds);
 int spawn_spare(struct proc *p);
+int take_spare(uint32_t id, uint8_t op, struct proc *p);
 void start_job(uint32_t id, uint8_t op, uint32_t timeout_ms, uint32_t cap,
                       const char *cmd, uint32_t len);
 void finish_job(struct job *j);
