@@ -81,6 +81,7 @@ final class RunFiles {
         removeStale();
         deleteQuietly(consoleLog);
         deleteQuietly(runDir.resolve(XstateShim.FILE));
+        deleteQuietly(runDir.resolve("jail")); // the jail's mount point (see UmlJail), empty on the host
         if (runDirToo) {
             deleteQuietly(runDir); // only if empty
         }

@@ -75,6 +75,11 @@ public final class UmlBackend implements GuestBackend {
     static final String PID = "org.dumm.uml";
     /** Property: "true" (default) runs each guest on one host CPU, see {@link CpuPlacer}. */
     static final String PIN_GUESTS = "pinGuests";
+    /**
+     * Property: "true" (default) runs each guest's kernel in a mount namespace that holds only
+     * what it needs, so that its hostfs reaches nothing else of the host (see {@link UmlJail}).
+     */
+    static final String JAIL_GUESTS = "jailGuests";
 
     static final String NAME = "uml";
     /** UML console (guest /dev/ttyN) the exec agent serves on; keep in sync with dumm-agent.c. */
@@ -129,6 +134,7 @@ public final class UmlBackend implements GuestBackend {
     private final ProcessWatcher watcher = new ProcessWatcher(events);
     private final Set<UmlGuest> guests = ConcurrentHashMap.newKeySet();
     private volatile CpuPlacer placer = new CpuPlacer(true);
+    private volatile boolean jail = true;
     /** Per kernel file: loops per jiffy a guest's kernel calibrated on this host. */
     private final Map<Path, Long> calibrated = new ConcurrentHashMap<>();
 
@@ -136,6 +142,7 @@ public final class UmlBackend implements GuestBackend {
     @Activate
     @Modified
     public void configure(Map<String, Object> properties) {
+        jail = !"false".equalsIgnoreCase(String.valueOf(properties.getOrDefault(JAIL_GUESTS, "true")).trim());
         boolean pin = !"false".equalsIgnoreCase(String.valueOf(properties.getOrDefault(PIN_GUESTS, "true")).trim());
         if (pin != placer.enabled()) {
             CpuPlacer next = new CpuPlacer(pin);
@@ -211,7 +218,12 @@ public final class UmlBackend implements GuestBackend {
             cpu = placer.take();
             Long lpj = calibrated.get(spec.kernel());
             Path shim = XstateShim.installIn(spec.runDir());
-            pid = Spawner.spawn(commandLine(spec, lpj), environment(shim), files.consoleLog.toString(), "/",
+            boolean jailed = jail;
+            List<String> argv = commandLine(spec, lpj);
+            if (jailed) {
+                argv = UmlJail.wrap(jailHelper(spec), spec, argv);
+            }
+            pid = Spawner.spawn(argv, environment(shim, jailed), files.consoleLog.toString(), "/",
                     new int[] {agentEnds[0], agentEnds[1], consolePty.master(), consolePty.terminal()},
                     true, spec.nice(), cpu);
             closeBoth(agentEnds); // UML holds both ends of each now
@@ -380,13 +392,22 @@ public final class UmlBackend implements GuestBackend {
         return "eth" + n + "=tuntap," + i.tap() + (mac == null ? "" : "," + mac);
     }
 
-    private static List<String> environment(Path shim) {
+    /** The jail's helper, installed once in the guests' working directory (or beside the run directory). */
+    Path jailHelper(GuestSpec spec) {
+        Path guestDir = spec.runDir().toAbsolutePath().getParent();
+        Path guests = guestDir.getParent();
+        boolean inWorkDir = guests != null && guests.getFileName() != null && guests.getFileName().toString().equals("guests")
+                && guests.getParent() != null;
+        return UmlJail.helper(inWorkDir ? guests.getParent() : guestDir);
+    }
+
+    private static List<String> environment(Path shim, boolean jailed) {
         List<String> env = new ArrayList<>();
         env.add(XstateShim.preload(shim));
         env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.add("LANG=C");
         String tmp = System.getenv("TMPDIR");
-        if (tmp != null) {
+        if (tmp != null && !jailed) { // a jailed kernel has its own /dev/shm
             env.add("TMPDIR=" + tmp); // UML puts its memory file there (default /dev/shm)
         }
         return env;

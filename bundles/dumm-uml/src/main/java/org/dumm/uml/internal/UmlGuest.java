@@ -330,6 +330,18 @@ final class UmlGuest implements GuestHandle {
         return run(AgentChannel.OP_EXEC, commandBytes(command, timeout, 0), timeout);
     }
 
+    /**
+     * A jailed kernel (see {@link UmlJail}) has a copy of the host's root mount in its own
+     * namespace, which the host's switch does not reach: the helper puts the new one in its place.
+     * An unjailed one reads its root through the host's path and needs nothing.
+     */
+    @Override
+    public void rootSwitched(Path union) {
+        if (isAlive() && UmlJail.isJailed(pid())) {
+            UmlJail.remount(backend.jailHelper(spec), name(), pid(), union);
+        }
+    }
+
     /** The agent runs shell sessions since this release; an older one (a guest re-adopted) has none. */
     @Override
     public java.util.OptionalInt openShell() {
