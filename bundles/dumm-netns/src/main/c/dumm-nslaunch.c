@@ -51,6 +51,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mount-enter.h"
+
 #define AGENT_FD 10
 #define KEEP_FD 11
 #define CONSOLE_FD 12
@@ -140,12 +142,6 @@ static void enter_root(const char *root) {
 static const char *const GUEST_MOUNTS[] = { "proc", "sys", "dev" };
 #define N_GUEST_MOUNTS (sizeof GUEST_MOUNTS / sizeof GUEST_MOUNTS[0])
 
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x04
-#endif
 
 /* Undoes a reroot that did not reach pivot_root: mounts moved back, the new tree detached. */
 static void reroot_undo(int tree, size_t moved) {
@@ -164,15 +160,11 @@ static void reroot_undo(int tree, size_t moved) {
 }
 
 static int reroot(const char *pid, const char *root) {
-    /* cloned in the host's namespace, where ROOT is mounted: a detached tree, attached below */
-    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | O_CLOEXEC);
-    if (tree < 0) fail("open_tree %s", root);
-    char p[64];
-    snprintf(p, sizeof p, "/proc/%s/ns/mnt", pid);
-    int ns = open(p, O_RDONLY | O_CLOEXEC);
-    if (ns < 0) fail("opening %s", p);
-    /* now root and working directory are the guest's root */
-    if (setns(ns, CLONE_NEWNS) != 0) fail("entering the mount namespace of guest process %s", pid);
+    /* cloned in the host's namespace, where ROOT is mounted: a detached tree, attached below;
+     * after it root and working directory are the guest's root */
+    const char *what = NULL;
+    int tree = clone_and_enter(pid, root, &what);
+    if (tree < 0) fail("%s (guest process %s, %s)", what, pid, root);
     /* stacked on the guest's root: invisible to paths from it until the pivot below */
     if (syscall(SYS_move_mount, tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("attaching %s", root);
     /* a clone of the host's mount may be shared with it: private, as pivot_root wants it */

@@ -32,15 +32,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x04
-#endif
-#ifndef MOVE_MOUNT_BENEATH
-#define MOVE_MOUNT_BENEATH 0x200
-#endif
+#include "mount-enter.h"
 
 #define MAX_PATHS 32
 
@@ -128,13 +120,9 @@ static int jail_and_exec(int argc, char **argv) {
 }
 
 static int remount(const char *pid, const char *path) {
-    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC);
-    if (tree < 0) fail("open_tree %s", path);
-    char p[64];
-    snprintf(p, sizeof p, "/proc/%s/ns/mnt", pid);
-    int ns = open(p, O_RDONLY | O_CLOEXEC);
-    if (ns < 0) fail("opening %s", p);
-    if (setns(ns, CLONE_NEWNS) != 0) fail("entering the mount namespace of process %s", pid);
+    const char *what = NULL;
+    int tree = clone_and_enter(pid, path, &what);
+    if (tree < 0) fail("%s (process %s, %s)", what, pid, path);
     if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_BENEATH) == 0) {
         if (umount2(path, MNT_DETACH) != 0) fail("detaching the old mount at %s", path);
         return 0;

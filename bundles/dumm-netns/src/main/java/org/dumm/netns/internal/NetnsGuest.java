@@ -231,25 +231,7 @@ final class NetnsGuest implements GuestHandle {
         if (!isAlive()) {
             return; // its next start mounts the stack the host has now
         }
-        try {
-            Process p = new ProcessBuilder(launcher.toString(), "--reroot", Integer.toString(pid), union.toString())
-                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new DummException(Reason.TIMEOUT, "guest '" + name + "': switching its root timed out");
-            }
-            if (p.exitValue() != 0) {
-                throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "' could not take its new root: "
-                        + (out.isEmpty() ? "launcher exit " + p.exitValue() : out));
-            }
-        } catch (IOException e) {
-            throw new DummException(Reason.HOST_ERROR, "guest '" + name + "': running " + launcher + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DummException(Reason.TIMEOUT, "guest '" + name + "': interrupted while switching its root");
-        }
+        org.dumm.nativ.RootSwitch.run(name, launcher, "--reroot", Integer.toString(pid), union.toString());
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.dumm.uml.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
@@ -106,25 +104,7 @@ final class UmlJail {
 
     /** Gives the jailed kernel {@code pid} the mount now at {@code path} on the host. */
     static void remount(Path helper, String guest, long pid, Path path) {
-        try {
-            Process p = new ProcessBuilder(helper.toString(), "--remount", Long.toString(pid), path.toString())
-                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': switching its root timed out");
-            }
-            if (p.exitValue() != 0) {
-                throw new DummException(Reason.GUEST_FAILURE, "guest '" + guest + "' could not take its new root: "
-                        + (out.isEmpty() ? "exit " + p.exitValue() : out));
-            }
-        } catch (IOException e) {
-            throw new DummException(Reason.HOST_ERROR, "guest '" + guest + "': running " + helper + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DummException(Reason.TIMEOUT, "guest '" + guest + "': interrupted while switching its root");
-        }
+        org.dumm.nativ.RootSwitch.run(guest, helper, "--remount", Long.toString(pid), path.toString());
     }
 
     private static byte[] resource() {
