@@ -26,6 +26,64 @@ public final class RtLink implements AutoCloseable {
         return new RtLink(NetlinkSocket.open(Netlink.NETLINK_ROUTE));
     }
 
+    private static final long SYS_SETNS = 308;
+    private static final int CLONE_NEWNET = 0x40000000;
+
+    /**
+     * A socket in the network namespace of process {@code pid} (a netns guest's first process):
+     * its requests act on that namespace's devices, from any thread. Made on a short-lived
+     * thread of its own that enters the namespace, opens the socket and leaves (a socket keeps
+     * the namespace it was made in); a JVM thread never stays in another namespace.
+     */
+    public static RtLink openInNetnsOf(long pid) {
+        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            org.dumm.nativ.LibC c = org.dumm.nativ.Native.libc();
+            int own = -1;
+            int target = -1;
+            try {
+                own = org.dumm.nativ.Native.check(c.open("/proc/thread-self/ns/net",
+                        org.dumm.nativ.Fcntl.O_RDONLY | org.dumm.nativ.Fcntl.O_CLOEXEC, 0), "opening this thread's network namespace");
+                target = org.dumm.nativ.Native.check(c.open("/proc/" + pid + "/ns/net",
+                        org.dumm.nativ.Fcntl.O_RDONLY | org.dumm.nativ.Fcntl.O_CLOEXEC, 0),
+                        "opening the network namespace of process " + pid);
+                org.dumm.nativ.Native.check(c.syscall(SYS_SETNS, target, CLONE_NEWNET),
+                        "entering the network namespace of process " + pid);
+                RtLink rt = null;
+                try {
+                    rt = open();
+                } finally {
+                    if (c.syscall(SYS_SETNS, own, CLONE_NEWNET) != 0 && rt != null) {
+                        rt.close(); // the thread ends here anyway: nothing else ran in that namespace
+                        rt = null;
+                    }
+                }
+                result.set(rt != null ? rt : new IllegalStateException("could not leave the network namespace of process " + pid));
+            } catch (RuntimeException e) {
+                result.set(e);
+            } finally {
+                if (own >= 0) {
+                    c.close(own);
+                }
+                if (target >= 0) {
+                    c.close(target);
+                }
+            }
+        }, "dumm-netns-socket");
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening a socket in the namespace of process " + pid);
+        }
+        Object r = result.get();
+        if (r instanceof RtLink rt) {
+            return rt;
+        }
+        throw (RuntimeException) r;
+    }
+
     /** The device named {@code name}, or empty when there is none. */
     public Optional<Link> get(String name) {
         NlMessage m = NlMessage.link(Netlink.RTM_GETLINK, 0, 0, 0, 0)

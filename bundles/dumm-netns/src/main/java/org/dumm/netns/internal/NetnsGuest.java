@@ -23,6 +23,8 @@ import org.dumm.nativ.Descriptors;
 import org.dumm.nativ.Fcntl;
 import org.dumm.nativ.LibC;
 import org.dumm.nativ.Native;
+import org.dumm.nativ.net.LinkRequest;
+import org.dumm.nativ.net.RtLink;
 
 /**
  * A running netns guest: its first process (Dumm's agent, PID 1 of the guest's pid namespace),
@@ -44,6 +46,9 @@ final class NetnsGuest implements GuestHandle {
     private final AgentLink agent;
     private final Path launcher;
     private final CompletableFuture<Boolean> exited = new CompletableFuture<>();
+    private final Object netLock = new Object();
+    /** A socket in the guest's network namespace, made at the first use; guarded by netLock. */
+    private RtLink guestNet;
     private final Thread watcher;
     private final int pidfd;
     private volatile boolean asked;
@@ -85,6 +90,7 @@ final class NetnsGuest implements GuestHandle {
             return;
         }
         agent.close();
+        closeGuestNet();
         cgroups.killAll(name);
         try {
             cgroups.remove(name);
@@ -208,14 +214,31 @@ final class NetnsGuest implements GuestHandle {
         }
     }
 
+    /**
+     * Through a netlink socket made in the guest's network namespace (kept while the guest runs):
+     * one request in the host's kernel, no round trip through the agent (a third of a hot-plug).
+     */
     @Override
     public void setLinkUp(String ifaceName, boolean up) {
         requireRunning();
-        AgentLink.Reply r = agent.call(up ? AgentLink.OP_IFUP : AgentLink.OP_IFDOWN,
-                ifaceName.getBytes(StandardCharsets.UTF_8), 5_000, 0, 6_000);
-        if (r.agentError() || r.status() != 0) {
-            throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "': setting " + ifaceName
-                    + (up ? " up" : " down") + " failed: " + r.errText());
+        synchronized (netLock) {
+            try {
+                if (guestNet == null) {
+                    guestNet = RtLink.openInNetnsOf(pid);
+                }
+                guestNet.change(LinkRequest.named(ifaceName).up(up), "setting " + ifaceName + (up ? " up" : " down"));
+            } catch (DummException e) {
+                throw new DummException(Reason.GUEST_FAILURE, "guest '" + name + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void closeGuestNet() {
+        synchronized (netLock) {
+            if (guestNet != null) {
+                guestNet.close();
+                guestNet = null;
+            }
         }
     }
 
@@ -328,6 +351,7 @@ final class NetnsGuest implements GuestHandle {
             Thread.currentThread().interrupt();
         }
         agent.close();
+        closeGuestNet();
     }
 
     private void requireRunning() {
