@@ -90,24 +90,29 @@ public class UiBrowserTest {
             }
         }
 
+        /**
+         * Runs after @After and after failed()'s screenshot: the browser quits before the mesh's
+         * directory, which holds its profile, is deleted (Chromium writes there until it quits).
+         */
         @Override
         protected void finished(org.junit.runner.Description d) {
-            if (browser != null) {
-                browser.quit();
+            try {
+                if (browser != null) {
+                    browser.quit();
+                }
+            } finally {
+                if (mesh != null) {
+                    mesh.close();
+                }
             }
         }
     };
 
+    /** The mesh closes in the watcher's finished(), after the browser quit (see there). */
     @After
     public void tearDown() throws Exception {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            if (mesh != null) {
-                mesh.close();
-            }
+        if (server != null) {
+            server.close();
         }
     }
 
