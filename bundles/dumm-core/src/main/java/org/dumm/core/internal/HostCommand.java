@@ -27,6 +27,7 @@ final class HostCommand {
 
     /** Runs {@code argv}; returns its exit status; the last lines of output are in {@code tail}. */
     static int run(List<String> argv, Path dir, Consumer<String> lines, Deque<String> tail) {
+        String token = java.util.UUID.randomUUID().toString();
         Process p;
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
@@ -36,6 +37,7 @@ final class HostCommand {
             pb.environment().put("LC_ALL", "C");
             pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
             pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            pb.environment().put(TOKEN_VARIABLE, token);
             p = pb.start();
         } catch (IOException e) {
             throw new DummException(Reason.HOST_ERROR, "cannot run " + argv.get(0) + ": " + e.getMessage(), e);
@@ -63,7 +65,7 @@ final class HostCommand {
             reader.join(5_000);
             return status;
         } catch (InterruptedException e) {
-            killTree(p.toHandle());
+            killTree(p.toHandle(), token);
             Thread.currentThread().interrupt();
             throw new DummException(Reason.HOST_ERROR, argv.get(0) + " was interrupted");
         }
@@ -82,19 +84,67 @@ final class HostCommand {
         }
     }
 
-    /** Ends a process and everything it started, children first, and waits for them. */
-    static void killTree(ProcessHandle root) {
-        List<ProcessHandle> all = new java.util.ArrayList<>(root.descendants().toList());
-        all.add(root);
-        for (ProcessHandle h : all) {
-            h.destroyForcibly();
-        }
-        for (ProcessHandle h : all) {
-            try {
-                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // gone or unkillable (D state): nothing more to do from here
+    /**
+     * Every process of a run carries this variable with the run's token: descendants inherit
+     * it, so a child forked while the tree is being killed (debootstrap forks a wget per file),
+     * which a parent's death hands to init, is still found.
+     */
+    private static final String TOKEN_VARIABLE = "DUMM_HOST_COMMAND";
+
+    /** Ends a process and everything it started (see {@link #TOKEN_VARIABLE}), and waits for them. */
+    static void killTree(ProcessHandle root, String token) {
+        for (int round = 0; round < 10; round++) {
+            java.util.Set<ProcessHandle> all = new java.util.LinkedHashSet<>(root.descendants().toList());
+            all.add(root);
+            all.addAll(carrying(token));
+            all.removeIf(h -> !h.isAlive());
+            if (all.isEmpty()) {
+                return;
+            }
+            for (ProcessHandle h : all) {
+                h.destroyForcibly();
+            }
+            for (ProcessHandle h : all) {
+                try {
+                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // gone or unkillable (D state): nothing more to do from here
+                }
             }
         }
+    }
+
+    /** Live processes whose environment holds {@code token} (read from /proc: Dumm runs as root). */
+    private static List<ProcessHandle> carrying(String token) {
+        byte[] want = (TOKEN_VARIABLE + "=" + token).getBytes(StandardCharsets.UTF_8);
+        List<ProcessHandle> found = new java.util.ArrayList<>();
+        try (var procs = java.nio.file.Files.list(Path.of("/proc"))) {
+            for (Path d : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    byte[] env = java.nio.file.Files.readAllBytes(d.resolve("environ"));
+                    if (contains(env, want)) {
+                        ProcessHandle.of(Long.parseLong(d.getFileName().toString())).ifPresent(found::add);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone meanwhile, or a kernel thread
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: the descendants are all there is to go by
+        }
+        return found;
+    }
+
+    private static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 }
