@@ -354,22 +354,22 @@ public class MeshManager implements Mesh {
         if (command == null || command.isBlank()) {
             throw new DummException(Reason.INVALID_ARGUMENT, "no command given");
         }
-        GuestEntry e = model.entry(guest);
-        GuestHandle h = e.handle;
-        if (h == null || e.state != GuestState.RUNNING) {
-            throw new DummException(Reason.INVALID_STATE, "guest '" + guest + "' is " + e.state.name().toLowerCase() + ", not running");
-        }
-        return h.exec(command, timeout);
+        return runningHandle(model.entry(guest)).exec(command, timeout);
     }
 
     @Override
     public ExecSession openSession(String guest) {
         GuestEntry e = model.entry(guest);
+        return new ShellSession(e, runningHandle(e));
+    }
+
+    /** The handle of a guest that is RUNNING (not paused, starting or stopping); INVALID_STATE otherwise. */
+    private static GuestHandle runningHandle(GuestEntry e) {
         GuestHandle h = e.handle;
         if (h == null || e.state != GuestState.RUNNING) {
-            throw new DummException(Reason.INVALID_STATE, "guest '" + guest + "' is " + e.state.name().toLowerCase() + ", not running");
+            throw new DummException(Reason.INVALID_STATE, "guest '" + e.name + "' is " + e.state.name().toLowerCase() + ", not running");
         }
-        return new ShellSession(e, h);
+        return h;
     }
 
     @Override
