@@ -57,32 +57,51 @@ final class StateJson {
     }
 
     static byte[] mesh(MeshFile m) {
+        List<String> items = new ArrayList<>(m.links().size());
+        for (LinkFile l : m.links()) {
+            items.add(link(l));
+        }
+        return mesh(m.bridges(), items);
+    }
+
+    /**
+     * mesh.json from its bridges and its links rendered one by one by {@link #link}: the store
+     * keeps each guest's rendered links, so a change costs the changed guest's links, not all.
+     */
+    static byte[] mesh(List<BridgeFile> bridges, List<String> links) {
         Out o = new Out();
         o.open('{');
         o.field("bridges").open('[');
-        for (BridgeFile b : m.bridges()) {
+        for (BridgeFile b : bridges) {
             o.item().open('{');
             o.field("name").string(b.name());
             o.close('}');
         }
         o.close(']');
         o.field("links").open('[');
-        for (LinkFile l : m.links()) {
-            o.item().open('{');
-            o.field("guest").string(l.guest());
-            o.field("iface").string(l.iface());
-            o.field("bridge").string(l.bridge());
-            o.field("addresses").strings(l.addresses());
-            if (!l.link().carrier()) { // absent while the cable is plugged in, as before
-                o.field("carrier").raw("false");
-            }
-            impairment(o, "toGuest", l.link().toGuest());
-            impairment(o, "fromGuest", l.link().fromGuest());
-            o.close('}');
+        for (String l : links) {
+            o.item().raw(l);
         }
         o.close(']');
         o.close('}');
         return o.bytes();
+    }
+
+    /** One element of mesh.json's links, as {@link #mesh(List, List)} places it (two levels deep). */
+    static String link(LinkFile l) {
+        Out o = new Out(2);
+        o.open('{');
+        o.field("guest").string(l.guest());
+        o.field("iface").string(l.iface());
+        o.field("bridge").string(l.bridge());
+        o.field("addresses").strings(l.addresses());
+        if (!l.link().carrier()) { // absent while the cable is plugged in, as before
+            o.field("carrier").raw("false");
+        }
+        impairment(o, "toGuest", l.link().toGuest());
+        impairment(o, "fromGuest", l.link().fromGuest());
+        o.close('}');
+        return o.text();
     }
 
     private static void impairment(Out o, String name, Impairment m) {
@@ -137,9 +156,19 @@ final class StateJson {
     /** Indented output, two spaces per level, one field or item per line. */
     private static final class Out {
         private static final String INDENT = "                "; // the files nest 4 deep at most
-        private final StringBuilder sb = new StringBuilder(1024);
+        private final StringBuilder sb;
         private int depth;
         private boolean first = true;
+
+        Out() {
+            sb = new StringBuilder(1024);
+        }
+
+        /** For a piece placed {@code depth} levels deep in a document. */
+        Out(int depth) {
+            sb = new StringBuilder(256);
+            this.depth = depth;
+        }
 
         Out field(String name) {
             item();
@@ -218,6 +247,10 @@ final class StateJson {
 
         byte[] bytes() {
             return sb.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        String text() {
+            return sb.toString();
         }
     }
 

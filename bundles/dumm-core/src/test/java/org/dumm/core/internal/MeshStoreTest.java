@@ -1,5 +1,6 @@
 package org.dumm.core.internal;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
@@ -80,6 +81,34 @@ public class MeshStoreTest {
         assertTrue(Files.isRegularFile(dir.resolve("guests/alice/guest.json")));
     }
 
+
+    /** mesh.json keeps each guest's rendered links: a changed record, a removed guest must show anyway. */
+    @Test
+    public void meshJsonFollowsEachChangeOfAGuestsLinks() throws Exception {
+        MeshStore store = store(MeshStore.FLUSH_DELAY_MS);
+        GuestRecord carol = new GuestRecord("carol", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(),
+                List.of(new IfaceRecord("eth0", "carol-eth0", "52:54:00:00:00:04", Transport.TUNTAP, "lan", List.of())));
+        GuestRecord dave = new GuestRecord("dave", "uml", "/usr/bin/linux.uml", "busybox", 64, List.of(),
+                List.of(new IfaceRecord("eth0", "dave-eth0", "52:54:00:00:00:05", Transport.TUNTAP, "lan", List.of())));
+        store.saveGuest(carol);
+        store.saveGuest(dave);
+        store.saveMesh(List.of("lan", "wan"), List.of(carol, dave));
+        GuestRecord carolMoved = carol.updateIface("eth0", i -> i.withBridge("wan").withAddress("10.9.0.1/24", true));
+        store.saveMesh(List.of("lan", "wan"), List.of(carolMoved, dave));
+        store.saveMesh(List.of("lan", "wan"), List.of(carolMoved));
+        store.deleteGuest("dave");
+        store.close();
+
+        MeshStore.Snapshot s = new MeshStore(dir).load();
+        IfaceRecord eth0 = s.guests().get("carol").interfaces().get(0);
+        assertEquals("wan", eth0.bridge());
+        assertEquals(List.of("10.9.0.1/24"), eth0.addresses());
+        String json = Files.readString(dir.resolve("mesh.json"));
+        assertFalse(json, json.contains("dave"));
+        assertEquals("the same bytes as rendered in one piece", new String(StateJson.mesh(new MeshStore.MeshFile(
+                List.of(new MeshStore.BridgeFile("lan"), new MeshStore.BridgeFile("wan")),
+                List.of(new MeshStore.LinkFile("carol", "eth0", "wan", List.of("10.9.0.1/24"))))), UTF_8), json);
+    }
     @Test
     public void linkToAVanishedBridgeIsDropped() {
         MeshStore store = store(MeshStore.FLUSH_DELAY_MS);
