@@ -15,14 +15,12 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,12 +109,8 @@ final class MeshStore implements AutoCloseable {
     /** Number of the newest journal file made by this store (or found on disk at load). */
     private long journalSeq;
 
-    /** A guest's links as rendered for mesh.json, and the record they were rendered from. */
-    private record RenderedLinks(GuestRecord source, List<String> items) {
-    }
-
-    /** By guest name; saveMesh's callers hold the model's lock, the map is concurrent for safety's sake. */
-    private final Map<String, RenderedLinks> renderedLinks = new ConcurrentHashMap<>();
+    /** The files' bytes, rendered piece by piece; saveGuest's and saveMesh's callers hold the model's lock. */
+    private final StateRendering rendering = new StateRendering();
 
     /** Serialises rewrite passes, loads and guest deletions, so a pass never recreates a deleted guest's file. */
     private final Object passLock = new Object();
@@ -211,44 +205,12 @@ final class MeshStore implements AutoCloseable {
     }
 
     void saveGuest(GuestRecord g) {
-        List<IfaceFile> ifaces = g.interfaces().stream()
-                .map(i -> new IfaceFile(i.name(), i.tap(), i.mac(), i.transport())).toList();
-        write(guestDir(g.name()).resolve("guest.json"), StateJson.guest(new GuestFile(g.name(), g.backend(), g.kernel(),
-                g.master(), g.memoryMb(), g.extraArgs(), ifaces, g.modules())));
+        write(guestDir(g.name()).resolve("guest.json"), rendering.guest(g));
     }
 
-    /**
-     * mesh.json from the model. Each guest's links are rendered again only when its record
-     * changed (records are immutable, so identity tells): with a hundred guests, rendering all
-     * links was a fifth of an interface connect.
-     */
+    /** mesh.json from the model: bridges, and each guest's links (rendered again only where they changed). */
     void saveMesh(Collection<String> bridges, Collection<GuestRecord> guests) {
-        List<String> links = new ArrayList<>();
-        for (GuestRecord g : guests) {
-            RenderedLinks r = renderedLinks.get(g.name());
-            if (r == null || r.source() != g) {
-                r = new RenderedLinks(g, render(g));
-                renderedLinks.put(g.name(), r);
-            }
-            links.addAll(r.items());
-        }
-        if (renderedLinks.size() > guests.size()) {
-            Set<String> names = new HashSet<>();
-            guests.forEach(g -> names.add(g.name()));
-            renderedLinks.keySet().retainAll(names);
-        }
-        write(workDir.resolve("mesh.json"),
-                StateJson.mesh(bridges.stream().sorted().map(BridgeFile::new).toList(), links));
-    }
-
-    private static List<String> render(GuestRecord g) {
-        List<String> items = new ArrayList<>();
-        for (IfaceRecord i : g.interfaces()) {
-            if (i.bridge() != null || !i.addresses().isEmpty() || !i.link().isDefault()) {
-                items.add(StateJson.link(new LinkFile(g.name(), i.name(), i.bridge(), i.addresses(), i.link())));
-            }
-        }
-        return items;
+        write(workDir.resolve("mesh.json"), rendering.mesh(bridges, guests));
     }
 
     /**
@@ -257,6 +219,7 @@ final class MeshStore implements AutoCloseable {
      */
     void deleteGuest(String guest) {
         Path dir = guestDir(guest);
+        rendering.forget(guest);
         synchronized (passLock) {
             synchronized (lock) {
                 pending.keySet().removeIf(f -> f.startsWith(dir));

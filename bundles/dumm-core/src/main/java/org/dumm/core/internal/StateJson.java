@@ -31,6 +31,18 @@ final class StateJson {
     // ---- writing -------------------------------------------------------------------------------
 
     static byte[] guest(GuestFile g) {
+        List<byte[]> items = new ArrayList<>(g.interfaces().size());
+        for (IfaceFile i : g.interfaces()) {
+            items.add(iface(i));
+        }
+        return document(guestHead(g), items);
+    }
+
+    /**
+     * guest.json up to its last field's opening bracket: the interfaces ({@link #iface}) follow
+     * (see {@link #document}); {@code g}'s own interfaces are not rendered.
+     */
+    static String guestHead(GuestFile g) {
         Out o = new Out();
         o.open('{');
         o.field("name").string(g.name());
@@ -43,32 +55,31 @@ final class StateJson {
             o.field("modules").string(g.modules());
         }
         o.field("interfaces").open('[');
-        for (IfaceFile i : g.interfaces()) {
-            o.item().open('{');
-            o.field("name").string(i.name());
-            o.field("tap").string(i.tap());
-            o.field("mac").string(i.mac());
-            o.field("transport").string(i.transport() == null ? null : i.transport().name());
-            o.close('}');
-        }
-        o.close(']');
+        return o.text();
+    }
+
+    /** One element of guest.json's interfaces. */
+    static byte[] iface(IfaceFile i) {
+        Out o = new Out(2);
+        o.open('{');
+        o.field("name").string(i.name());
+        o.field("tap").string(i.tap());
+        o.field("mac").string(i.mac());
+        o.field("transport").string(i.transport() == null ? null : i.transport().name());
         o.close('}');
         return o.bytes();
     }
 
     static byte[] mesh(MeshFile m) {
-        List<String> items = new ArrayList<>(m.links().size());
+        List<byte[]> items = new ArrayList<>(m.links().size());
         for (LinkFile l : m.links()) {
             items.add(link(l));
         }
-        return mesh(m.bridges(), items);
+        return document(meshHead(m.bridges()), items);
     }
 
-    /**
-     * mesh.json from its bridges and its links rendered one by one by {@link #link}: the store
-     * keeps each guest's rendered links, so a change costs the changed guest's links, not all.
-     */
-    static byte[] mesh(List<BridgeFile> bridges, List<String> links) {
+    /** mesh.json up to its last field's opening bracket: the links ({@link #link}) follow. */
+    static String meshHead(List<BridgeFile> bridges) {
         Out o = new Out();
         o.open('{');
         o.field("bridges").open('[');
@@ -79,16 +90,11 @@ final class StateJson {
         }
         o.close(']');
         o.field("links").open('[');
-        for (String l : links) {
-            o.item().raw(l);
-        }
-        o.close(']');
-        o.close('}');
-        return o.bytes();
+        return o.text();
     }
 
-    /** One element of mesh.json's links, as {@link #mesh(List, List)} places it (two levels deep). */
-    static String link(LinkFile l) {
+    /** One element of mesh.json's links. */
+    static byte[] link(LinkFile l) {
         Out o = new Out(2);
         o.open('{');
         o.field("guest").string(l.guest());
@@ -101,7 +107,39 @@ final class StateJson {
         impairment(o, "toGuest", l.link().toGuest());
         impairment(o, "fromGuest", l.link().fromGuest());
         o.close('}');
-        return o.text();
+        return o.bytes();
+    }
+
+    private static final byte[] ITEM = ",\n    ".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] END_OF_ITEMS = "\n  ]\n}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] END_OF_NONE = "]\n}".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * A whole file: {@code head} (a top-level object open up to its last field's '['), the
+     * elements rendered two levels deep, the closing brackets; the bytes {@link Out} would have
+     * written in one pass, copied into one array (this runs on every change of the mesh, mostly
+     * before the JIT has compiled it).
+     */
+    static byte[] document(String head, List<byte[]> items) {
+        byte[] h = head.getBytes(StandardCharsets.UTF_8);
+        int length = h.length + (items.isEmpty() ? END_OF_NONE.length : END_OF_ITEMS.length);
+        for (byte[] item : items) {
+            length += item.length + ITEM.length;
+        }
+        byte[] out = new byte[length - (items.isEmpty() ? 0 : 1)];
+        System.arraycopy(h, 0, out, 0, h.length);
+        int at = h.length;
+        for (int k = 0; k < items.size(); k++) {
+            int skip = k == 0 ? 1 : 0; // no comma before the first
+            System.arraycopy(ITEM, skip, out, at, ITEM.length - skip);
+            at += ITEM.length - skip;
+            byte[] item = items.get(k);
+            System.arraycopy(item, 0, out, at, item.length);
+            at += item.length;
+        }
+        byte[] end = items.isEmpty() ? END_OF_NONE : END_OF_ITEMS;
+        System.arraycopy(end, 0, out, at, end.length);
+        return out;
     }
 
     private static void impairment(Out o, String name, Impairment m) {
