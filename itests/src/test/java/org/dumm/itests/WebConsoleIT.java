@@ -4,26 +4,20 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.logging.Level;
 
+import org.dumm.testing.browser.HeadlessChromium;
 import org.junit.After;
 import org.junit.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -63,9 +57,7 @@ public class WebConsoleIT {
 
     @Test
     public void aConnectInTheKarafConsoleShowsInThePageWithinASecond() throws Exception {
-        for (String exe : List.of("/usr/bin/chromium", "/usr/bin/chromedriver")) {
-            assertTrue(exe + " is missing: apt-get install chromium chromium-driver", Files.isExecutable(Path.of(exe)));
-        }
+        HeadlessChromium.requireInstalled();
         workDir = Isolation.workDir(base.resolve("w-" + Isolation.tag()));
         karaf = KarafInstance.unpack(Path.of(DummTestSupport.requiredProperty("dumm.distribution")),
                 base.resolve("karaf"), workDir, Isolation.aliasPrefix("web"), Isolation.deviceGroup(3));
@@ -83,7 +75,7 @@ public class WebConsoleIT {
         String token = Files.readString(tokenFile).strip();
 
         karaf.ok("dumm:bridge-create dmwkbr0; dumm:guest-create dmwkg; dumm:iface-add dmwkg eth0", Duration.ofSeconds(180));
-        browser = chromium(workDir.resolve("chromium"));
+        browser = HeadlessChromium.start(workDir.resolve("chromium"));
         browser.get("http://127.0.0.1:" + port + "/dumm/ui/#token=" + token);
         new WebDriverWait(browser, Duration.ofSeconds(30))
                 .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
@@ -114,13 +106,9 @@ public class WebConsoleIT {
         ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue("the link went " + ms + " ms after dumm:disconnect answered", ms < 1000);
 
-        // Chromium aborts requests in flight with ERR_NETWORK_CHANGED when the host's devices or
-        // addresses change (this test makes a TAP and a bridge); the page retries them
-        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
-                .filter(e -> !e.getMessage().endsWith("Failed to load resource: net::ERR_NETWORK_CHANGED")).toList();
+        List<String> errors = HeadlessChromium.consoleErrors(browser);
         karaf.ok("dumm:guest-delete dmwkg --force; dumm:bridge-delete dmwkbr0");
-        assertEquals("console errors in the page", List.of(), errors.stream().map(LogEntry::getMessage).toList());
+        assertEquals("console errors in the page", List.of(), errors);
 
         // dumm-rest without dumm-lab and dumm-test: the rest of the API answers, /labs and
         // /test-runs are 404 with their reasons; dumm-lab back, /labs answers again
@@ -154,18 +142,5 @@ public class WebConsoleIT {
         }
         System.out.println("GET " + url + ": last answer " + last);
         return false;
-    }
-
-    private static ChromeDriver chromium(Path profile) throws IOException {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,800", "--user-data-dir=" + profile);
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
     }
 }

@@ -84,7 +84,7 @@ public class ReportsTest {
                 first.log(), first.description(), png.toString()));
         HtmlReport.write(new RunReport(rs), dir);
         List<String> titles = new java.util.ArrayList<>();
-        List<String> errors = HeadlessChromium.errorsOfReport(dir, titles);
+        List<String> errors = ReportPages.errorsOfReport(dir, titles);
         assertEquals("console errors", List.of(), errors);
         assertEquals(titles.toString(), 4, titles.size()); // the index and a page per scenario
     }

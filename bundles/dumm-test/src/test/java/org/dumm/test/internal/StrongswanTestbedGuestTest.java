@@ -248,7 +248,7 @@ public class StrongswanTestbedGuestTest {
         Path html = work.resolve("report/html");
         runner.writeHtml(report, html);
         List<String> titles = new ArrayList<>();
-        assertEquals(List.of(), HeadlessChromium.errorsOfReport(html, titles));
+        assertEquals(List.of(), ReportPages.errorsOfReport(html, titles));
         assertEquals(titles.toString(), 2, titles.size());
 
         // the base files stay (the guests' own layer), the scenario's are gone with its template

@@ -3,13 +3,11 @@ package org.dumm.web.internal;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 
 import org.dumm.api.GuestDefinition;
 import org.dumm.api.GuestState;
@@ -19,6 +17,7 @@ import org.dumm.core.internal.RestTestMesh;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.rest.internal.EventHub;
 import org.dumm.rest.internal.RestServer;
+import org.dumm.testing.browser.HeadlessChromium;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -28,12 +27,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -55,26 +49,14 @@ public class UiBrowserTest {
 
     @Before
     public void setUp() throws Exception {
-        for (String exe : List.of("/usr/bin/chromium", "/usr/bin/chromedriver")) {
-            assertTrue(exe + " is missing: apt-get install chromium chromium-driver (./dumm installs them)",
-                    Files.isExecutable(Path.of(exe)));
-        }
+        HeadlessChromium.requireInstalled();
         EventHub hub = new EventHub();
         mesh = new RestTestMesh("dmw", MARKER, hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"),
                 Map.of(UiServlet.PATTERN, new UiServlet()));
         server.labs(new org.dumm.lab.internal.LabServiceImpl(mesh.mesh, Map.of()));
         server.testRuns(new org.dumm.test.internal.ScenarioRunnerImpl(mesh.mesh));
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,800", "--user-data-dir=" + mesh.workDir.resolve("chromium"));
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(mesh.workDir.resolve("chromium"));
         Files.createDirectories(SHOTS);
     }
 
@@ -419,17 +401,9 @@ public class UiBrowserTest {
         assertEquals("console errors in the page", List.of(), pageErrors());
     }
 
-    /**
-     * The page's console errors. Chromium aborts requests in flight with ERR_NETWORK_CHANGED when
-     * the host's network devices or addresses change (these tests make TAPs and bridges, other
-     * work on a shared host makes more); the page retries those requests, so they are no error
-     * of the page's.
-     */
+    /** The page's console errors (those of a changing host network left out). */
     private List<String> pageErrors() {
-        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
-                .map(LogEntry::getMessage)
-                .filter(m -> !m.endsWith("Failed to load resource: net::ERR_NETWORK_CHANGED")).toList();
+        return HeadlessChromium.consoleErrors(browser);
     }
 
     private WebElement buttonNamed(String label) {
