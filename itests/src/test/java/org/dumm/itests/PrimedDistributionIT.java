@@ -99,7 +99,15 @@ public class PrimedDistributionIT {
         k.start(Duration.ofSeconds(180));
         String log = Files.readString(k.home().resolve("data/log/karaf.log"));
         assertTrue("the shipped state was used although featuresBoot changed", log.contains(DEPLOYING));
-        String installed = k.ok("feature:list -i");
+        // Dumm's commands answer while the features service is still finishing the deployment
+        // (it records the features as installed at its end): poll for a while
+        String installed = "";
+        for (long end = System.nanoTime() + Duration.ofSeconds(60).toNanos(); System.nanoTime() < end; Host.sleep(500)) {
+            installed = k.ok("feature:list -i");
+            if (featureState(installed, "wrap").equals("Started") && featureState(installed, "dumm").equals("Started")) {
+                break;
+            }
+        }
         assertEquals(installed, "Started", featureState(installed, "wrap"));
         assertEquals(installed, "Started", featureState(installed, "dumm"));
     }
