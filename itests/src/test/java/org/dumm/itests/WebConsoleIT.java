@@ -75,10 +75,20 @@ public class WebConsoleIT {
         String token = Files.readString(tokenFile).strip();
 
         karaf.ok("dumm:bridge-create dmwkbr0; dumm:guest-create dmwkg; dumm:iface-add dmwkg eth0", Duration.ofSeconds(180));
+        // pax-web may register the UI's servlet and the API a moment after the token file is
+        // there: a page loaded before would be a 404 that never goes live
+        String base = "http://127.0.0.1:" + port + "/dumm";
+        assertTrue("the UI is not served", awaitAnswer(base + "/ui/", token, 200, "live"));
+        assertTrue("the API does not answer", awaitAnswer(base + "/api/guests", token, 200, "["));
         browser = HeadlessChromium.start(workDir.resolve("chromium"));
-        browser.get("http://127.0.0.1:" + port + "/dumm/ui/#token=" + token);
-        new WebDriverWait(browser, Duration.ofSeconds(30))
-                .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        browser.get(base + "/ui/#token=" + token);
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(30))
+                    .until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the page did not go live; console: " + HeadlessChromium.consoleErrors(browser)
+                    + "; #live: " + browser.findElements(By.id("live")).stream().map(w -> w.getText()).toList(), e);
+        }
         new WebDriverWait(browser, Duration.ofSeconds(5)).until(d ->
                 !d.findElements(By.cssSelector("g.node[data-id='guest:dmwkg']")).isEmpty()
                 && !d.findElements(By.cssSelector("g.node[data-id='bridge:dmwkbr0']")).isEmpty());
