@@ -231,6 +231,11 @@ final class KarafInstance implements AutoCloseable {
         }
     }
 
+    /** Deletes every guest and bridge the running Dumm tracks (a teardown after a failed test). */
+    Result deleteAllThroughDumm() {
+        return run("dumm:guest-delete --all --force; dumm:bridge-delete --all", Duration.ofSeconds(120));
+    }
+
     /** Runs commands that must succeed; returns their output. */
     String ok(String commands) {
         return ok(commands, Duration.ofSeconds(120));

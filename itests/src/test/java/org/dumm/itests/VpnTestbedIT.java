@@ -144,14 +144,13 @@ public class VpnTestbedIT {
         List<String> forced = new ArrayList<>();
         try {
             if (karaf != null && karaf.isRunning() && !Host.leftovers(workDir, aliasPrefix).isEmpty()) {
-                KarafInstance.Result r = karaf.run("dumm:guest-delete --all --force; dumm:bridge-delete --all",
-                        Duration.ofSeconds(120));
+                KarafInstance.Result r = karaf.deleteAllThroughDumm();
                 if (r.failed()) {
                     // The UML backend may be uninstalled (a failed redeploy step): bring it back first.
                     karaf.run("bundle:install -s mvn:org.dumm/dumm-uml/" + requiredProperty("dumm.version"),
                             Duration.ofSeconds(60));
                     Host.sleep(2000);
-                    karaf.run("dumm:guest-delete --all --force; dumm:bridge-delete --all", Duration.ofSeconds(120));
+                    karaf.deleteAllThroughDumm();
                 }
             }
             if (karaf != null) {

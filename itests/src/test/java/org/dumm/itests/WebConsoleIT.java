@@ -49,7 +49,7 @@ public class WebConsoleIT {
                 // here, so that nothing stays on the host; what it had to delete is still reported
                 List<String> notDeleted = karaf.isRunning() ? Host.leftovers(workDir, karaf.aliasPrefix()) : List.of();
                 if (!notDeleted.isEmpty()) {
-                    karaf.run("dumm:guest-delete --all --force; dumm:bridge-delete --all", Duration.ofSeconds(120));
+                    karaf.deleteAllThroughDumm();
                 }
                 karaf.stop();
                 assertFalse("Karaf still runs", karaf.isRunning());
