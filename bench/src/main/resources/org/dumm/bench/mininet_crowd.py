@@ -1,7 +1,9 @@
 # Bench item 8's baseline: the same crowd as Dumm's netns guests, built by Mininet (hosts are
 # network namespaces with a shell each, one Linux bridge, a veth per host), timed with
 # Mininet's own API. Names start with dmmn so they cannot meet the host's devices.
-# Prints one line: "build_start_s=… stop_s=… hosts=N".
+# Then EXECS round trips of cmd('true') round robin over the hosts (Mininet keeps one shell per
+# host and writes each command into it). Prints one line:
+# "build_start_s=… stop_s=… hosts=N cmd_p50_ms=…".
 import sys
 import time
 
@@ -10,6 +12,7 @@ from mininet.net import Mininet
 from mininet.nodelib import LinuxBridge
 
 n = int(sys.argv[1])
+execs = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 setLogLevel('error')
 net = Mininet(controller=None, build=False, autoSetMacs=True)
 t0 = time.monotonic()
@@ -24,8 +27,15 @@ try:
     for h in net.hosts:
         h.cmd('true')
     t1 = time.monotonic()
+    rtts = []
+    for i in range(execs):
+        s = time.monotonic()
+        net.hosts[i % n].cmd('true')
+        rtts.append(time.monotonic() - s)
 finally:
     t2 = time.monotonic()
     net.stop()
     t3 = time.monotonic()
-print('build_start_s=%.3f stop_s=%.3f hosts=%d' % (t1 - t0, t3 - t2, len(net.hosts)))
+rtts.sort()
+p50 = rtts[len(rtts) // 2] * 1e3 if rtts else 0.0
+print('build_start_s=%.3f stop_s=%.3f hosts=%d cmd_p50_ms=%.3f' % (t1 - t0, t3 - t2, len(net.hosts), p50))

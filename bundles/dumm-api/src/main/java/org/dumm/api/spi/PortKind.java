@@ -6,10 +6,11 @@ public enum PortKind {
     TAP,
     /**
      * A veth pair ({@link VethDriver}): the host end on the bridge under the interface's host
-     * name. For an interface plugged into a running guest the mesh makes the peer directly in the
-     * network namespace of {@link GuestHandle#pid()}, named and addressed as the interface (down: the backend sets it up);
-     * the peers of the interfaces a guest boots with are made in the host's namespace
-     * ({@link VethDriver#peerName}) and handed in by the backend (netns).
+     * name, the peer made directly in the network namespace of {@link GuestHandle#pid()}, named
+     * and addressed as the interface (down: the backend sets it up in
+     * {@link GuestHandle#plugInterfaceUp}). So the mesh makes them once the guest runs: the
+     * {@link GuestSpec} of such a backend's start has no interfaces, they are plugged right after
+     * it, before the guest's addresses and startup.
      */
     VETH
 }

@@ -18,18 +18,12 @@ import org.dumm.api.CaptureRequest;
 import org.dumm.api.DummException;
 import org.dumm.api.DummException.Reason;
 import org.dumm.api.ExecResult;
-import org.dumm.api.Guest;
 import org.dumm.api.GuestDefinition;
 import org.dumm.api.MasterRequest;
 import org.dumm.api.Transport;
-import org.dumm.bridge.internal.LinuxBridgeDriver;
-import org.dumm.core.internal.EmbeddedMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.core.internal.MeshManager;
 import org.dumm.nativ.net.DeviceMarker;
-import org.dumm.tap.internal.TunTapDriver;
-import org.dumm.templates.internal.FileTemplateStore;
-import org.dumm.uml.internal.UmlBackend;
-import org.dumm.unionfs.internal.OverlayUnionFs;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -44,24 +38,15 @@ public class CaptureGuestTest {
     private static final DeviceMarker MARKER = new DeviceMarker("dmctest:", 3981);
 
     private static Path work;
-    private static TunTapDriver taps;
-    private static LinuxBridgeDriver bridges;
-    private static OverlayUnionFs unionFs;
-    private static UmlBackend backend;
+    private static MeshFixture fx;
     private static MeshManager mesh;
     private static CaptureManager captures;
 
     @BeforeClass
     public static void twoGuests() throws Exception {
-        work = Files.createTempDirectory(Path.of("/tmp"), "dmc-");
-        taps = new TunTapDriver(MARKER);
-        bridges = new LinuxBridgeDriver(MARKER);
-        unionFs = new OverlayUnionFs();
-        backend = new UmlBackend();
-        Path meshDir = work.resolve("mesh");
-        Files.createDirectories(meshDir);
-        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
-                Map.of("workDir", meshDir.toString()));
+        fx = new MeshFixture("dmc", MARKER);
+        work = fx.workDir;
+        mesh = fx.mesh;
         mesh.createMaster(new MasterRequest("dmcbox", MasterRequest.Kind.BUSYBOX, null, List.of()), line -> { });
         mesh.createBridge("dmcbr");
         for (String g : List.of("dmcalice", "dmcbob")) {
@@ -80,31 +65,10 @@ public class CaptureGuestTest {
             if (captures != null) {
                 captures.deactivate();
             }
-            if (mesh != null) {
-                for (Guest g : mesh.guests()) {
-                    mesh.deleteGuest(g.name(), true);
-                }
-                mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
-                EmbeddedMesh.deactivate(mesh);
-            }
         } finally {
-            backend.deactivate();
-            for (Path p : unionFs.mountsUnder(work)) {
-                unionFs.unmount(p);
+            if (fx != null) {
+                fx.close(); // deletes every guest and bridge, then fails on what is left
             }
-            List<String> leftTaps = taps.listOwned();
-            List<String> leftBridges = bridges.listOwned();
-            if (!leftTaps.isEmpty()) {
-                taps.deleteAll(leftTaps);
-            }
-            if (!leftBridges.isEmpty()) {
-                bridges.deleteAll(leftBridges);
-            }
-            taps.close();
-            bridges.close();
-            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
-            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
-            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
         }
     }
 
@@ -158,7 +122,7 @@ public class CaptureGuestTest {
 
         // Dumm stops (the guests go on) and starts again: the capture is taken up, appending
         captures.deactivate();
-        assertTrue(Files.exists(work.resolve("mesh/captures.properties")));
+        assertTrue(Files.exists(work.resolve("captures.properties")));
         ping(1); // while Dumm is away: not seen
         captures = new CaptureManager(mesh);
         Capture again = find(c.id());
@@ -174,7 +138,7 @@ public class CaptureGuestTest {
         List<String> frames = tcpdumpRead(file);
         assertEquals(String.join("\n", frames), 10, frames.size());
         assertEquals(String.join("\n", frames), 5, frames.stream().filter(l -> l.contains("ICMP echo request")).count());
-        assertFalse("nothing left to take up", Files.exists(work.resolve("mesh/captures.properties")));
+        assertFalse("nothing left to take up", Files.exists(work.resolve("captures.properties")));
 
         // one whose guest went while Dumm was away is listed as not resumed, and its file kept as it was
         mesh.createGuest(new GuestDefinition("dmcdave", null, null, "dmcbox", 64, List.of()));
@@ -190,7 +154,7 @@ public class CaptureGuestTest {
         assertTrue(gone.end(), gone.end().startsWith("not resumed after Dumm's restart: no guest dmcdave"));
         assertTrue(Files.exists(daveFile));
         tcpdumpRead(daveFile); // still a readable pcap file
-        assertFalse(Files.exists(work.resolve("mesh/captures.properties")));
+        assertFalse(Files.exists(work.resolve("captures.properties")));
         Capture next = captures.start(CaptureRequest.bridge("dmcbr", work.resolve("next.pcap").toString()));
         assertTrue("ids go on after the resumed ones: " + next.id(),
                 Integer.parseInt(next.id().substring(3)) > Integer.parseInt(d.id().substring(3)));

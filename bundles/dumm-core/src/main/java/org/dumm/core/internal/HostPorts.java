@@ -76,6 +76,14 @@ final class HostPorts {
         return taps.exists(tap) && taps.owner(tap).isEmpty() && !isOwnedVeth(tap);
     }
 
+    /**
+     * True when the guest's backend takes veths ({@link PortKind#VETH}): their peers are made in
+     * the guest's namespace once it runs, so its ports come after the backend's start.
+     */
+    boolean madeAfterStart(GuestRecord g) {
+        return kinds.apply(g) == PortKind.VETH;
+    }
+
     /** Creates an interface's TAP, up and attached to its bridge; leaves nothing on failure. */
     void createTap(GuestRecord g, IfaceRecord i) {
         createTap(g, i, 0);

@@ -76,8 +76,7 @@ public class LinkRealGuestTest {
         assertFalse(mesh.guest("dmka").orElseThrow().interfaces().get(0).link().carrier());
 
         // a restart of Dumm keeps the cable cut (state from the disk, applied again on adoption)
-        fx.mesh.deactivate();
-        mesh = fx.mesh = fx.newMesh();
+        mesh = fx.restart();
         assertFalse(mesh.guest("dmka").orElseThrow().interfaces().get(0).link().carrier());
         assertFalse(ping("dmka", "10.93.1.2", 2, "0.2").succeeded());
 
@@ -118,8 +117,7 @@ public class LinkRealGuestTest {
                 oneWay - base > 15 && oneWay - base < 35);
 
         // a restart of Dumm: recorded, still in force
-        fx.mesh.deactivate();
-        mesh = fx.mesh = fx.newMesh();
+        mesh = fx.restart();
         assertEquals(delay, mesh.guest("dmka").orElseThrow().interfaces().get(0).link().fromGuest());
         assertTrue(avgRtt(ping("dmka", "10.93.1.2", 5, "0.1")) - base > 15);
 

@@ -17,26 +17,32 @@ import org.dumm.tap.internal.VethPairDriver;
 import org.dumm.templates.internal.FileTemplateStore;
 import org.dumm.unionfs.internal.OverlayUnionFs;
 import org.dumm.uml.internal.UmlBackend;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventHandler;
 
 /**
  * A mesh for tests, outside OSGi, on the real drivers and backend, in a working directory of its
  * own, with a device marker of the test's own so a Dumm running on the host is never touched;
- * {@link #close} deletes every guest and bridge, then checks that nothing is left.
+ * {@link #close} deletes every guest and bridge, then checks that nothing is left. Shared with
+ * the tests of the bundles built on the mesh (lab, test runner, capture, REST, web) through
+ * dumm-core's test-jar.
  */
-final class MeshFixture implements AutoCloseable {
+public final class MeshFixture implements AutoCloseable {
 
-    final Path workDir;
-    final TunTapDriver taps;
-    final VethPairDriver veths;
-    final LinuxBridgeDriver bridges;
-    final OverlayUnionFs unionFs = new OverlayUnionFs();
-    UmlBackend backend = new UmlBackend();
+    public final Path workDir;
+    public final TunTapDriver taps;
+    public final VethPairDriver veths;
+    public final LinuxBridgeDriver bridges;
+    public final OverlayUnionFs unionFs = new OverlayUnionFs();
+    public UmlBackend backend = new UmlBackend();
     /** Backends besides {@link #backend} (e.g. netns), set before {@link #newMesh}. */
-    List<GuestBackend> moreBackends = List.of();
-    MeshManager mesh;
+    public List<GuestBackend> moreBackends = List.of();
+    public MeshManager mesh;
+    private EventHandler events;
 
     /** @param prefix the test's name prefix, for its working directory */
-    MeshFixture(String prefix, DeviceMarker marker) throws IOException {
+    public MeshFixture(String prefix, DeviceMarker marker) throws IOException {
         workDir = Files.createTempDirectory(prefix + "-mesh");
         taps = new TunTapDriver(marker);
         veths = new VethPairDriver(marker);
@@ -45,11 +51,48 @@ final class MeshFixture implements AutoCloseable {
     }
 
     /** A mesh on the same working directory and drivers (after {@link MeshManager#deactivate}: a restart). */
-    MeshManager newMesh() {
+    public MeshManager newMesh() {
         List<GuestBackend> all = new java.util.ArrayList<>(List.of(backend));
         all.addAll(moreBackends);
-        return EmbeddedMesh.create(taps, veths, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), all,
+        MeshManager m = EmbeddedMesh.create(taps, veths, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), all,
                 Map.of("workDir", workDir.toString()));
+        routeEventsOf(m);
+        return m;
+    }
+
+    /** Deactivates the mesh and makes a new one on the same directory (a Karaf restart); guests keep running. */
+    public MeshManager restart() {
+        mesh.deactivate();
+        mesh = newMesh();
+        return mesh;
+    }
+
+    /**
+     * The mesh's events (and those of the meshes {@link #newMesh} makes later) go straight to
+     * {@code handler}, as EventAdmin delivers them in Karaf.
+     */
+    public MeshFixture routeEvents(EventHandler handler) {
+        events = handler;
+        routeEventsOf(mesh);
+        return this;
+    }
+
+    private void routeEventsOf(MeshManager m) {
+        EventHandler handler = events;
+        if (handler == null || m == null) {
+            return;
+        }
+        m.events = new EventAdmin() {
+            @Override
+            public void postEvent(Event event) {
+                handler.handleEvent(event);
+            }
+
+            @Override
+            public void sendEvent(Event event) {
+                handler.handleEvent(event);
+            }
+        };
     }
 
     @Override

@@ -42,8 +42,7 @@ public class NetnsMeshTest {
         fx = new MeshFixture("dmn", MARKER);
         netns = new NetnsBackend(fx.veths);
         fx.moreBackends = List.of(netns);
-        fx.mesh.deactivate();
-        fx.mesh = fx.newMesh();
+        fx.restart();
         mesh = fx.mesh;
     }
 

@@ -35,8 +35,7 @@ public class NetnsScaleTest {
         fx = new MeshFixture("dmns", new DeviceMarker("dmnstest:", 3942));
         netns = new NetnsBackend(fx.veths);
         fx.moreBackends = List.of(netns);
-        fx.mesh.deactivate();
-        fx.mesh = fx.newMesh();
+        fx.restart();
     }
 
     @After

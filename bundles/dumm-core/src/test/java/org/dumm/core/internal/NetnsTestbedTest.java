@@ -41,8 +41,7 @@ public class NetnsTestbedTest {
         fx = new MeshFixture("dmx", MARKER);
         netns = new NetnsBackend(fx.veths);
         fx.moreBackends = List.of(netns);
-        fx.mesh.deactivate();
-        fx.mesh = fx.newMesh();
+        fx.restart();
         mesh = fx.mesh;
     }
 

@@ -1,56 +1,44 @@
 package org.dumm.lab.internal;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 import org.dumm.api.ExecResult;
 import org.dumm.api.Guest;
-import org.dumm.bridge.internal.LinuxBridgeDriver;
-import org.dumm.core.internal.EmbeddedMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.core.internal.MeshManager;
 import org.dumm.nativ.net.DeviceMarker;
-import org.dumm.tap.internal.TunTapDriver;
-import org.dumm.templates.internal.FileTemplateStore;
-import org.dumm.uml.internal.UmlBackend;
-import org.dumm.unionfs.internal.OverlayUnionFs;
 
 /**
- * An embedded mesh on the real drivers and UML backend for the lab tests, in a working directory
- * of its own, with device marker {@code dml}/3921; {@link #close} deletes every guest and bridge
- * and checks that no TAP or bridge of the marker is left.
+ * The lab tests' embedded mesh: dumm-core's {@link MeshFixture} (real drivers and UML backend,
+ * a working directory of its own, device marker {@code dml}/3921, nothing left after
+ * {@link #close}) with a lab service on it.
  */
 final class LabMesh implements AutoCloseable {
 
     static final DeviceMarker MARKER = new DeviceMarker("dml", 3921);
     static final Duration EXEC = Duration.ofSeconds(20);
 
+    private final MeshFixture fixture;
     final Path workDir;
-    final TunTapDriver taps = new TunTapDriver(MARKER);
-    final LinuxBridgeDriver bridges = new LinuxBridgeDriver(MARKER);
-    final OverlayUnionFs unionFs = new OverlayUnionFs();
-    final UmlBackend backend = new UmlBackend();
     MeshManager mesh;
     LabServiceImpl labs;
 
     LabMesh() throws IOException {
-        workDir = Files.createTempDirectory("dml-mesh");
-        restart();
+        fixture = new MeshFixture("dml", MARKER);
+        workDir = fixture.workDir;
+        mesh = fixture.mesh;
+        labs = new LabServiceImpl(mesh, Map.of());
     }
 
     /** A new mesh and lab service on the same working directory (as after a Karaf restart). */
     void restart() {
-        if (mesh != null) {
-            EmbeddedMesh.deactivate(mesh);
-        }
-        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), backend,
-                Map.of("workDir", workDir.toString()));
+        mesh = fixture.restart();
         labs = new LabServiceImpl(mesh, Map.of());
     }
 
@@ -64,35 +52,7 @@ final class LabMesh implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            for (Guest g : mesh.guests()) {
-                try {
-                    mesh.deleteGuest(g.name(), true);
-                } catch (RuntimeException e) {
-                    System.err.println("teardown: " + e.getMessage());
-                }
-            }
-            mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
-            EmbeddedMesh.deactivate(mesh);
-        } finally {
-            backend.deactivate();
-            for (Path p : unionFs.mountsUnder(workDir)) {
-                unionFs.unmount(p);
-            }
-            List<String> leftTaps = taps.listOwned();
-            List<String> leftBridges = bridges.listOwned();
-            if (!leftTaps.isEmpty()) {
-                taps.deleteAll(leftTaps);
-            }
-            if (!leftBridges.isEmpty()) {
-                bridges.deleteAll(leftBridges);
-            }
-            taps.close();
-            bridges.close();
-            LabServiceImpl.deleteTree(workDir);
-            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
-            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
-        }
+        fixture.close();
     }
 
     /** Writes a lab directory: file name to content ("pc1/etc/x" makes directories). */

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.dumm.core.internal.RestTestMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.rest.internal.RestClient.Answer;
 import org.dumm.rest.internal.RestClient.Sse;
@@ -28,7 +28,7 @@ public class RestApiTest {
 
     private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3951);
 
-    private RestTestMesh mesh;
+    private MeshFixture mesh;
     private EventHub hub;
     private RestServer server;
     private RestClient rest;
@@ -36,7 +36,7 @@ public class RestApiTest {
     @Before
     public void setUp() throws Exception {
         hub = new EventHub();
-        mesh = new RestTestMesh("dmw", MARKER, hub);
+        mesh = new MeshFixture("dmw", MARKER).routeEvents(hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"));
         rest = server.client();
     }

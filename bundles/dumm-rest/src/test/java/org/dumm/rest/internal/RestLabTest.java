@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.dumm.api.GuestState;
-import org.dumm.core.internal.RestTestMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.lab.internal.LabServiceImpl;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.rest.internal.RestClient.Answer;
@@ -29,7 +29,7 @@ public class RestLabTest {
 
     private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3954);
 
-    private RestTestMesh mesh;
+    private MeshFixture mesh;
     private RestServer server;
     private RestClient rest;
     private Path labDir;
@@ -37,7 +37,7 @@ public class RestLabTest {
     @Before
     public void setUp() throws Exception {
         EventHub hub = new EventHub();
-        mesh = new RestTestMesh("dmw", MARKER, hub);
+        mesh = new MeshFixture("dmw", MARKER).routeEvents(hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"));
         rest = server.client();
         labDir = Files.createDirectories(mesh.workDir.resolve("labsrc/dmwlab"));

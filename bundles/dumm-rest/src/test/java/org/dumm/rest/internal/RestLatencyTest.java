@@ -12,7 +12,7 @@ import java.util.Map;
 
 import org.dumm.api.DummEvents;
 import org.dumm.api.GuestDefinition;
-import org.dumm.core.internal.RestTestMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.rest.internal.RestClient.Sse;
 import org.junit.After;
@@ -31,7 +31,7 @@ public class RestLatencyTest {
 
     private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3953);
 
-    private RestTestMesh mesh;
+    private MeshFixture mesh;
     private EventHub hub;
     private RestServer server;
     private RestClient rest;
@@ -39,7 +39,7 @@ public class RestLatencyTest {
     @Before
     public void setUp() throws Exception {
         hub = new EventHub();
-        mesh = new RestTestMesh("dmw", MARKER, hub);
+        mesh = new MeshFixture("dmw", MARKER).routeEvents(hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"));
         rest = server.client();
     }

@@ -72,7 +72,7 @@ public final class RestServer implements AutoCloseable {
         return token.value();
     }
 
-    /** An event hub for {@link org.dumm.core.internal.RestTestMesh} to feed. */
+    /** An event hub for {@link org.dumm.core.internal.MeshFixture} to feed. */
     public static EventHub newHub() {
         return new EventHub();
     }

@@ -16,18 +16,12 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.dumm.api.ExecResult;
-import org.dumm.api.Guest;
-import org.dumm.bridge.internal.LinuxBridgeDriver;
-import org.dumm.core.internal.EmbeddedMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.core.internal.MeshManager;
 import org.dumm.nativ.net.DeviceMarker;
-import org.dumm.tap.internal.TunTapDriver;
-import org.dumm.templates.internal.FileTemplateStore;
 import org.dumm.test.RunOptions;
 import org.dumm.test.RunReport;
 import org.dumm.test.ScenarioResult;
-import org.dumm.uml.internal.UmlBackend;
-import org.dumm.unionfs.internal.OverlayUnionFs;
 import org.junit.AfterClass;
 import org.junit.Assume;
 import org.junit.BeforeClass;
@@ -49,25 +43,16 @@ public class StrongswanTestbedGuestTest {
     private static final Duration EXEC = Duration.ofSeconds(30);
 
     private static Path work;
-    private static TunTapDriver taps;
-    private static LinuxBridgeDriver bridges;
-    private static OverlayUnionFs unionFs;
-    private static UmlBackend backend;
+    private static MeshFixture fx;
     private static MeshManager mesh;
     private static final List<String> prepared = new ArrayList<>();
 
     @BeforeClass
     public static void testbed() throws Exception {
         Assume.assumeTrue("no strongSwan testing tree at " + TESTING, Files.isRegularFile(TESTING.resolve("testing.conf")));
-        work = Files.createTempDirectory(Path.of("/tmp"), "dmt-");
-        taps = new TunTapDriver(MARKER);
-        bridges = new LinuxBridgeDriver(MARKER);
-        unionFs = new OverlayUnionFs();
-        backend = new UmlBackend();
-        Path meshDir = work.resolve("mesh");
-        Files.createDirectories(meshDir);
-        mesh = EmbeddedMesh.create(taps, bridges, unionFs, FileTemplateStore.at(meshDir, unionFs), backend,
-                Map.of("workDir", meshDir.toString()));
+        fx = new MeshFixture("dmt", MARKER);
+        work = fx.workDir;
+        mesh = fx.mesh;
         mesh.importMaster("dmtdeb", cachedMaster(), line -> { });
         StrongswanTestbed bed = StrongswanTestbed.of(TESTING);
         assertEquals(List.of("alice", "venus", "moon", "carol", "winnetou", "dave", "sun", "bob"),
@@ -100,35 +85,8 @@ public class StrongswanTestbedGuestTest {
 
     @AfterClass
     public static void tearDown() throws IOException, InterruptedException {
-        if (work == null) {
-            return;
-        }
-        try {
-            if (mesh != null) {
-                for (Guest g : mesh.guests()) {
-                    mesh.deleteGuest(g.name(), true);
-                }
-                mesh.bridges().forEach(b -> mesh.deleteBridge(b.name()));
-                EmbeddedMesh.deactivate(mesh);
-            }
-        } finally {
-            backend.deactivate();
-            for (Path p : unionFs.mountsUnder(work)) {
-                unionFs.unmount(p);
-            }
-            List<String> leftTaps = taps.listOwned();
-            List<String> leftBridges = bridges.listOwned();
-            if (!leftTaps.isEmpty()) {
-                taps.deleteAll(leftTaps);
-            }
-            if (!leftBridges.isEmpty()) {
-                bridges.deleteAll(leftBridges);
-            }
-            taps.close();
-            bridges.close();
-            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
-            assertTrue("TAPs left: " + leftTaps, leftTaps.isEmpty());
-            assertTrue("bridges left: " + leftBridges, leftBridges.isEmpty());
+        if (fx != null) { // null: skipped, no strongSwan testing tree
+            fx.close(); // deletes every guest and bridge, then fails on what is left
         }
     }
 

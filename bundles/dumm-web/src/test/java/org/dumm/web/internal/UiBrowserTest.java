@@ -13,7 +13,7 @@ import org.dumm.api.GuestDefinition;
 import org.dumm.api.GuestState;
 import org.dumm.api.Iface;
 import org.dumm.api.Transport;
-import org.dumm.core.internal.RestTestMesh;
+import org.dumm.core.internal.MeshFixture;
 import org.dumm.nativ.net.DeviceMarker;
 import org.dumm.rest.internal.EventHub;
 import org.dumm.rest.internal.RestServer;
@@ -43,7 +43,7 @@ public class UiBrowserTest {
     private static final DeviceMarker MARKER = new DeviceMarker("dmwtest:", 3952);
     private static final Path SHOTS = Path.of("target", "screenshots");
 
-    private RestTestMesh mesh;
+    private MeshFixture mesh;
     private RestServer server;
     private ChromeDriver browser;
 
@@ -51,7 +51,7 @@ public class UiBrowserTest {
     public void setUp() throws Exception {
         HeadlessChromium.requireInstalled();
         EventHub hub = new EventHub();
-        mesh = new RestTestMesh("dmw", MARKER, hub);
+        mesh = new MeshFixture("dmw", MARKER).routeEvents(hub);
         server = new RestServer(mesh.mesh, hub, mesh.workDir.resolve("etc/dumm-rest.token"),
                 Map.of(UiServlet.PATTERN, new UiServlet()));
         server.labs(new org.dumm.lab.internal.LabServiceImpl(mesh.mesh, Map.of()));
