@@ -62,14 +62,17 @@ final class BusyboxMasterBuilder {
                 ::ctrlaltdel:/bin/poweroff -f
                 ::shutdown:/bin/sync
                 """);
+        // No tmpfs on /tmp: the agent answers, and the guest's startup runs, while init may still
+        // be in this script, so a tmpfs mounted here hid what a startup had just written to /tmp
+        // (seen in CI: a lab's shared.startup output gone).
         Path rcS = root.resolve("etc/init.d/rcS");
         Files.writeString(rcS, """
                 #!/bin/sh
                 # Mount what a busybox userland expects, unless the Dumm init wrapper already did
                 # (this busybox has no mountpoint applet: test for what each mount provides).
+                # /tmp stays on the guest's own layer, as in Netkit and Kathará.
                 [ -e /proc/self ] || mount -t proc proc /proc
                 [ -d /sys/class ] || mount -t sysfs sysfs /sys
-                grep -q ' /tmp ' /proc/mounts || mount -t tmpfs tmpfs /tmp
                 ip link set lo up
                 """);
         Files.setPosixFilePermissions(rcS, PosixFilePermissions.fromString("rwxr-xr-x"));
