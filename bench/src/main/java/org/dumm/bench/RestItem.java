@@ -22,7 +22,7 @@ import javax.servlet.http.HttpServletResponse;
 import org.dumm.api.DummEvents;
 import org.dumm.api.GuestDefinition;
 import org.dumm.bench.BenchReport.Row;
-import org.dumm.core.internal.BenchEvents;
+import org.dumm.core.internal.EmbeddedMesh;
 import org.dumm.core.internal.MeshManager;
 import org.dumm.rest.internal.EventHub;
 import org.dumm.rest.internal.RestServer;
@@ -55,7 +55,7 @@ final class RestItem implements BenchItem {
             mesh.createGuest(GuestDefinition.named("dmbr" + i));
         }
         EventHub hub = RestServer.newHub();
-        BenchEvents.attach(mesh, hub);
+        EmbeddedMesh.routeEvents(mesh, hub);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         byte[][] same = new byte[1][];
         HttpServlet fixed = new HttpServlet() {
@@ -144,7 +144,7 @@ final class RestItem implements BenchItem {
             m.put("bridge_create_in_process", create.toMap());
             m.put("hub_to_sse", stream.toMap());
         } finally {
-            BenchEvents.attach(mesh, null);
+            EmbeddedMesh.routeEvents(mesh, null);
             for (int i = 0; i < GUESTS; i++) {
                 mesh.deleteGuest("dmbr" + i, true);
             }

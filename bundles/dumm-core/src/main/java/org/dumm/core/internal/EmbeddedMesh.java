@@ -10,6 +10,9 @@ import org.dumm.api.spi.TapDriver;
 import org.dumm.api.spi.TemplateStore;
 import org.dumm.api.spi.UnionFs;
 import org.dumm.api.spi.VethDriver;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventHandler;
 
 /**
  * A {@link MeshManager} wired by hand, outside OSGi, the way Declarative Services wires it: for
@@ -43,6 +46,24 @@ public final class EmbeddedMesh {
         backends.forEach(m::addBackend);
         m.activate(config(settings));
         return m;
+    }
+
+    /**
+     * Sends the mesh's events to {@code handler} from now on, as EventAdmin does in Karaf (the
+     * REST API's live events); null: to nobody, as before.
+     */
+    public static void routeEvents(MeshManager mesh, EventHandler handler) {
+        mesh.events = handler == null ? null : new EventAdmin() {
+            @Override
+            public void postEvent(Event event) {
+                handler.handleEvent(event);
+            }
+
+            @Override
+            public void sendEvent(Event event) {
+                handler.handleEvent(event);
+            }
+        };
     }
 
     /** Releases the mesh's channels; guests keep running (as on a Karaf stop). */

@@ -17,8 +17,6 @@ import org.dumm.tap.internal.VethPairDriver;
 import org.dumm.templates.internal.FileTemplateStore;
 import org.dumm.unionfs.internal.OverlayUnionFs;
 import org.dumm.uml.internal.UmlBackend;
-import org.osgi.service.event.Event;
-import org.osgi.service.event.EventAdmin;
 import org.osgi.service.event.EventHandler;
 
 /**
@@ -82,17 +80,7 @@ public final class MeshFixture implements AutoCloseable {
         if (handler == null || m == null) {
             return;
         }
-        m.events = new EventAdmin() {
-            @Override
-            public void postEvent(Event event) {
-                handler.handleEvent(event);
-            }
-
-            @Override
-            public void sendEvent(Event event) {
-                handler.handleEvent(event);
-            }
-        };
+        EmbeddedMesh.routeEvents(m, handler);
     }
 
     @Override
