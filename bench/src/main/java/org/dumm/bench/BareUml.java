@@ -108,6 +108,14 @@ final class BareUml {
             Files.createDirectories(init.getParent());
             Files.writeString(init, initScript);
             Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (initScript.equals(SYSTEMD_INIT)) {
+                // systemd starts a getty on tty1, which would take the shell's terminal away
+                // (agetty hangs it up) a few seconds into the boot: masked, as Dumm's boot layer
+                // masks the gettys of its agent's terminal
+                Path getty = layer.resolve("etc/systemd/system/getty@tty1.service");
+                Files.createDirectories(getty.getParent());
+                Files.createSymbolicLink(getty, Path.of("/dev/null"));
+            }
             Files.createDirectories(dir.resolve("guests"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -135,6 +135,13 @@ final class DebianItem implements BenchItem {
                 check(bare.awaitReady(g, b0 + Duration.ofSeconds(180).toNanos()), "bare Debian guest " + g.name + " did not answer");
             }
             long bareMany = System.nanoTime() - b0;
+            // as on Dumm's side (awaitStartup, then 3 s): the echoes measured once systemd has
+            // finished booting in all of them, not while their boots compete for the CPU
+            for (BareUml.Guest g : bares) {
+                check(g.shell.run("systemctl is-system-running --wait >/dev/null 2>&1", 180_000) != null,
+                        "bare Debian guest " + g.name + ": systemd did not finish booting");
+            }
+            Host.sleep(3000);
             Stats shell = new Stats();
             for (int i = 0; i < Math.min(opt.execSamples, 200); i++) {
                 shell.addNanos(bares.get(0).shell.roundTrip(5000));
