@@ -249,8 +249,7 @@ final class GuestLifecycle {
      */
     private void plugVeths(GuestEntry e, GuestHandle h) {
         for (IfaceRecord i : e.record.interfaces()) {
-            h.plugInterfaceUp(new InterfaceSpec(i.name(), i.tap(), i.mac(), i.transport()),
-                    () -> ports.createTap(e.record, i, h.pid())).await();
+            h.plugInterfaceUp(i.spec(), () -> ports.createTap(e.record, i, h.pid())).await();
         }
     }
 
@@ -583,7 +582,7 @@ final class GuestLifecycle {
     private GuestSpec specFor(GuestRecord r, boolean withInterfaces) {
         Path dir = model.store().guestDir(r.name());
         List<InterfaceSpec> ifaces = !withInterfaces ? List.of() : r.interfaces().stream()
-                .map(i -> new InterfaceSpec(i.name(), i.tap(), i.mac(), i.transport())).toList();
+                .map(IfaceRecord::spec).toList();
         return new GuestSpec(r.name(), Path.of(r.kernel()), dir.resolve("union"), dir.resolve("run"), r.memoryMb(),
                 r.extraArgs(), ifaces, Duration.ofSeconds(config.get().bootTimeoutSeconds()), 0);
     }

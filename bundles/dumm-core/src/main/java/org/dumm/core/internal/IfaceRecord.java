@@ -6,6 +6,7 @@ import java.util.List;
 import org.dumm.api.Iface;
 import org.dumm.api.LinkState;
 import org.dumm.api.Transport;
+import org.dumm.api.spi.InterfaceSpec;
 
 /** One interface of a guest as the mesh keeps it (definition plus link, addresses and cable state). */
 record IfaceRecord(String name, String tap, String mac, Transport transport, String bridge, List<String> addresses,
@@ -36,6 +37,11 @@ record IfaceRecord(String name, String tap, String mac, Transport transport, Str
 
     IfaceRecord withLink(LinkState newLink) {
         return new IfaceRecord(name, tap, mac, transport, bridge, addresses, newLink);
+    }
+
+    /** What a backend needs to plug this interface into a guest. */
+    InterfaceSpec spec() {
+        return new InterfaceSpec(name, tap, mac, transport);
     }
 
     Iface toApi(String guest) {

@@ -15,7 +15,6 @@ import org.dumm.api.Names;
 import org.dumm.api.Transport;
 import org.dumm.api.spi.BridgeDriver;
 import org.dumm.api.spi.GuestHandle;
-import org.dumm.api.spi.InterfaceSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,8 +84,7 @@ final class Wiring {
         GuestHandle h = e.handle;
         boolean recorded = false;
         try {
-            GuestHandle.Completion up = h.plugInterfaceUp(
-                    new InterfaceSpec(record.name(), record.tap(), record.mac(), record.transport()),
+            GuestHandle.Completion up = h.plugInterfaceUp(record.spec(),
                     () -> ports.createTap(e.record, record, h.pid()));
             try {
                 // Recorded while the guest brings the link up (the device and its TAP
