@@ -12,10 +12,7 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.security.PrivilegedExceptionAction;
@@ -104,10 +101,10 @@ public abstract class DummTestSupport {
         options.add(logLevel(LogLevel.INFO));
 
         // Free ports, so tests run beside a live Dumm (8101/1099/44444) and beside each other.
-        options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", freePort()));
-        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", freePort()));
-        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", freePort()));
-        options.add(editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", freePort()));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(Host.freeLoopbackPort())));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(Host.freeLoopbackPort())));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(Host.freeLoopbackPort())));
+        options.add(editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", Integer.toString(Host.freeLoopbackPort())));
         // A device marker of this run's own, so that nothing a test does (or cleans up) can touch
         // the devices of a Dumm running on the host; test classes may set their own after this.
         options.add(editConfigurationFilePut("etc/org.dumm.cfg", "deviceAliasPrefix", Isolation.aliasPrefix("feat")));
@@ -176,14 +173,6 @@ public abstract class DummTestSupport {
             throw new IllegalStateException("system property " + name + " is not set: run the itests through Maven (mvn verify)");
         }
         return value;
-    }
-
-    private static String freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return Integer.toString(socket.getLocalPort());
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
-        }
     }
 
     // ---------------------------------------------------------------- console commands

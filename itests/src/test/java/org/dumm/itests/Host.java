@@ -1,6 +1,9 @@
 package org.dumm.itests;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -11,7 +14,10 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -244,6 +250,42 @@ final class Host {
             Thread.currentThread().interrupt();
             return new Result(-1, "interrupted");
         }
+    }
+
+    private static final Set<Integer> PORTS_GIVEN = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A loopback port for a test container's listener (SSH, RMI, HTTP), free now, below the
+     * kernel's ephemeral range and not given out before in this JVM. A port the kernel picks
+     * (bind to 0) lies in the ephemeral range, where any outgoing connection may take it as its
+     * local port before the container binds it; and two such picks can return the same port.
+     */
+    static int freeLoopbackPort() {
+        int ephemeralLow = 32768;
+        try {
+            // readAllLines: Files.readString gave "3" for this file (JDK 17 on a sysctl file)
+            ephemeralLow = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .get(0).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            // the usual default
+        }
+        if (ephemeralLow < 2048) {
+            ephemeralLow = 32768;
+        }
+        int low = Math.min(20000, ephemeralLow / 2);
+        for (int i = 0; i < 500; i++) {
+            int port = ThreadLocalRandom.current().nextInt(low, ephemeralLow);
+            if (!PORTS_GIVEN.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                return port;
+            } catch (IOException inUse) {
+                // taken: try another
+            }
+        }
+        throw new IllegalStateException("no free loopback port in " + low + "-" + (ephemeralLow - 1));
     }
 
     static void sleep(long ms) {

@@ -2,8 +2,6 @@ package org.dumm.itests;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,12 +55,12 @@ final class KarafInstance implements AutoCloseable {
         Files.createDirectories(home);
         check(Host.run("tar", "-xzf", distribution.toString(), "-C", home.toString(), "--strip-components=1"),
                 "unpacking " + distribution);
-        int ssh = freePort();
+        int ssh = Host.freeLoopbackPort();
         Path etc = home.resolve("etc");
         setProperty(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(ssh));
-        setProperty(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", Integer.toString(freePort()));
-        setProperty(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", Integer.toString(freePort()));
-        setProperty(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port", Integer.toString(freePort()));
+        setProperty(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", Integer.toString(Host.freeLoopbackPort()));
+        setProperty(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", Integer.toString(Host.freeLoopbackPort()));
+        setProperty(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port", Integer.toString(Host.freeLoopbackPort()));
         setProperty(etc.resolve("org.dumm.cfg"), "workDir", workDir.toString());
         setProperty(etc.resolve("org.dumm.cfg"), "deviceAliasPrefix", aliasPrefix);
         setProperty(etc.resolve("org.dumm.cfg"), "deviceGroup", Integer.toString(deviceGroup));
@@ -121,7 +119,7 @@ final class KarafInstance implements AutoCloseable {
                         + "see " + log + " and " + home.resolve("data/log/karaf.log") + startLogs(log));
             }
             Result r = run("dumm:version", Duration.ofSeconds(20));
-            last = r.out() + r.err();
+            last = "ssh status " + r.status() + ": " + r.out() + r.err();
             if (r.out().lines().anyMatch("Mesh service: up"::equals)) {
                 break;
             }
@@ -191,6 +189,15 @@ final class KarafInstance implements AutoCloseable {
         for (Path p : List.of(consoleOut, home.resolve("data/log/karaf.log"))) {
             try {
                 List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
+                // what the console's server and errors said may be far above the last lines
+                List<String> telling = lines.stream()
+                        .filter(l -> l.contains("| ERROR") || l.contains("| WARN") || l.contains("sshd") || l.contains("SshServer")
+                                || l.contains("already in use"))
+                        .toList();
+                if (!telling.isEmpty()) {
+                    b.append("\n--- errors, warnings and SSH lines of ").append(p).append(":\n")
+                            .append(String.join("\n", telling.subList(Math.max(0, telling.size() - 30), telling.size())));
+                }
                 b.append("\n--- last lines of ").append(p).append(":\n")
                         .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
             } catch (IOException e) {
@@ -283,14 +290,6 @@ final class KarafInstance implements AutoCloseable {
             lines.add(key + " = " + value);
         }
         Files.write(file, lines, StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
-        }
     }
 
     private static void check(Host.Result r, String what) {
