@@ -36,8 +36,7 @@ public class ExecSessionRealGuestTest {
     public static void guests() throws Exception {
         fx = new MeshFixture("dms", MARKER);
         netns = new NetnsBackend(fx.veths);
-        fx.moreBackends = List.of(netns);
-        fx.restart();
+        fx.restartWith(netns);
         fx.mesh.createGuest(new GuestDefinition("dmsuml", null, null, null, 64, List.of()));
         fx.mesh.createGuest(new GuestDefinition("dmsns", NetnsBackend.NAME, null, null, 32, List.of()));
         assertEquals(java.util.Map.of(), fx.mesh.startGuests(List.of("dmsuml", "dmsns"), line -> { }));

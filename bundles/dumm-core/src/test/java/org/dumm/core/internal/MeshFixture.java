@@ -54,7 +54,9 @@ public final class MeshFixture implements AutoCloseable {
         all.addAll(moreBackends);
         MeshManager m = EmbeddedMesh.create(taps, veths, bridges, unionFs, FileTemplateStore.at(workDir, unionFs), all,
                 Map.of("workDir", workDir.toString()));
-        routeEventsOf(m);
+        if (events != null) {
+            EmbeddedMesh.routeEvents(m, events);
+        }
         return m;
     }
 
@@ -65,22 +67,20 @@ public final class MeshFixture implements AutoCloseable {
         return mesh;
     }
 
+    /** {@link #restart} with {@code more} backends besides {@link #backend} (e.g. netns). */
+    public MeshManager restartWith(GuestBackend... more) {
+        moreBackends = List.of(more);
+        return restart();
+    }
+
     /**
      * The mesh's events (and those of the meshes {@link #newMesh} makes later) go straight to
      * {@code handler}, as EventAdmin delivers them in Karaf.
      */
     public MeshFixture routeEvents(EventHandler handler) {
         events = handler;
-        routeEventsOf(mesh);
+        EmbeddedMesh.routeEvents(mesh, handler);
         return this;
-    }
-
-    private void routeEventsOf(MeshManager m) {
-        EventHandler handler = events;
-        if (handler == null || m == null) {
-            return;
-        }
-        EmbeddedMesh.routeEvents(m, handler);
     }
 
     @Override

@@ -41,8 +41,7 @@ public class NetnsMeshTest {
     public void setUp() throws Exception {
         fx = new MeshFixture("dmn", MARKER);
         netns = new NetnsBackend(fx.veths);
-        fx.moreBackends = List.of(netns);
-        fx.restart();
+        fx.restartWith(netns);
         mesh = fx.mesh;
     }
 

@@ -34,8 +34,7 @@ public class NetnsScaleTest {
         Assume.assumeTrue("set -Ddumm.test.netnsGuests=N to run", GUESTS > 0);
         fx = new MeshFixture("dmns", new DeviceMarker("dmnstest:", 3942));
         netns = new NetnsBackend(fx.veths);
-        fx.moreBackends = List.of(netns);
-        fx.restart();
+        fx.restartWith(netns);
     }
 
     @After

@@ -40,8 +40,7 @@ public class NetnsTestbedTest {
     public void setUp() throws Exception {
         fx = new MeshFixture("dmx", MARKER);
         netns = new NetnsBackend(fx.veths);
-        fx.moreBackends = List.of(netns);
-        fx.restart();
+        fx.restartWith(netns);
         mesh = fx.mesh;
     }
 
